@@ -1,0 +1,115 @@
+import type { JsonObject } from '../json.js'
+
+/**
+ * What a backend guarantees beyond the base contract. Set in the constructor; never changes.
+ * Callers and the conformance suite branch on it, never on the backend's name.
+ */
+export interface BackendManifest {
+  /** Data survives `close()` and a later `open()` of the same location (memory: false). */
+  readonly permanence: boolean
+  /** Other processes may open the location concurrently (fs, s3). If false, a second opener gets E_LOCKED. */
+  readonly multiProcess: boolean
+  /** Worker threads of this process may open the location too. */
+  readonly multiThread: boolean
+}
+
+/** Cancellation for long-running calls. An already-aborted signal rejects before any work. */
+export interface SignalOptions {
+  readonly signal?: AbortSignal
+}
+
+/** A stored blob: its content address and length. */
+export interface BlobRef {
+  readonly sha256: string
+  readonly size: number
+}
+
+/** A metadata document with the opaque revision that compare-and-set compares. */
+export interface StoredDoc {
+  readonly key: string
+  readonly doc: JsonObject
+  readonly revision: string
+}
+
+/** Options of {@link MetadataStore.list}. */
+export interface ListDocsOptions extends SignalOptions {
+  /** Descending key order. @default false */
+  readonly reverse?: boolean
+  /** At most this many documents. */
+  readonly limit?: number
+}
+
+/** Options of {@link MetadataStore.put}: the revision the caller read, or null for "only if absent". */
+export interface CasOptions {
+  readonly ifRevision: string | null
+}
+
+/**
+ * Immutable, content-addressed bytes (sha256, lowercase hex). A blob is invisible to users until a
+ * metadata document refers to it; so an orphan blob is garbage, never corruption.
+ */
+export interface BlobStore {
+  /**
+   * Stores the bytes and returns their sha256 and size. The backend computes the hash while it
+   * streams, so a source larger than memory is never held whole. Writing bytes that are already
+   * stored is a no-op. An interrupted or aborted write, or a source that throws, never leaves a
+   * readable blob (fs: temp file + rename; LevelDB: chunks published by one header write; S3: one
+   * conditional PUT or a completed multipart upload).
+   */
+  write(source: Uint8Array | AsyncIterable<Uint8Array>, options?: SignalOptions): Promise<BlobRef>
+  /**
+   * Streams the bytes of a stored blob in order. Throws E_NOT_FOUND if absent. Backends do not
+   * verify the hash; core's verified wrapper does, and throws E_INTEGRITY on a mismatch.
+   */
+  read(sha256: string, options?: SignalOptions): AsyncIterable<Uint8Array>
+  /** True if the blob is stored and readable. */
+  has(sha256: string): Promise<boolean>
+  /** Removes the blob; a missing blob is not an error. Core calls it only for unreferenced blobs. */
+  delete(sha256: string): Promise<void>
+  /** Every stored blob, in any order; for garbage collection. */
+  list(options?: SignalOptions): AsyncIterable<BlobRef>
+}
+
+/**
+ * JSON documents under path-like keys (`bucket/prefix/name…`, at most a few KB each) with
+ * compare-and-set on an opaque revision. Each `put`/`delete` is atomic: a reader sees the old
+ * document or the new one, never a mix, even if the process dies mid-write.
+ */
+export interface MetadataStore {
+  /** The document and its revision, or undefined. */
+  get(key: string): Promise<StoredDoc | undefined>
+  /**
+   * Writes `doc` only if the stored revision equals `ifRevision` (null: only if no document
+   * exists), else throws E_CONFLICT and changes nothing. Returns the new revision. Of any number
+   * of concurrent writers with the same `ifRevision`, exactly one succeeds. This is the commit
+   * point of every store operation.
+   */
+  put(key: string, doc: JsonObject, options: CasOptions): Promise<string>
+  /** Deletes only if the stored revision equals `ifRevision`, else E_CONFLICT (E_NOT_FOUND if absent). */
+  delete(key: string, options: { readonly ifRevision: string }): Promise<void>
+  /** Documents whose key starts with `prefix`, in ascending (or, with `reverse`, descending) key order. */
+  list(prefix: string, options?: ListDocsOptions): AsyncIterable<StoredDoc>
+}
+
+/**
+ * A place for omega's bytes and metadata: LevelDB, a directory, an S3 prefix, memory, or a
+ * plugin's. A backend implements these members and nothing else; names, keys, status and checksums
+ * are validated once by core before a backend sees them. Keys handed to a backend are made of
+ * validated name segments joined by `/`, plus `@`-prefixed and `#`-prefixed final segments.
+ */
+export interface StorageBackend {
+  /** URL scheme: 'level' | 'fs' | 's3' | 'memory' | a plugin's. */
+  readonly scheme: string
+  /** Where the data is, for messages: a directory or `s3://bucket/prefix`. */
+  readonly location: string
+  readonly supports: BackendManifest
+  readonly blobs: BlobStore
+  readonly meta: MetadataStore
+  /** Acquires the location; E_LOCKED if another process (or instance) holds it. Idempotent. */
+  open(): Promise<void>
+  /** Flushes and releases the location. Idempotent. */
+  close(): Promise<void>
+}
+
+/** Builds a backend from a store URL (`fs:./data`, `s3://bucket/prefix`) and the open options. */
+export type BackendFactory = (url: string, options: Readonly<Record<string, unknown>>) => StorageBackend | Promise<StorageBackend>

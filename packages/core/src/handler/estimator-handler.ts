@@ -1,0 +1,226 @@
+import { OmegaError, errors } from '../errors.js'
+import { isPlainObject, toJson, type JsonObject, type JsonValue } from '../json.js'
+import { Tensor } from '../data/tensor.js'
+import { describeType, type Artifacts, type HandlerContext, type ModelCallOptions, type ModelData, type ModelHandler, type StoredArtifacts } from './handler.js'
+
+/** Rows of features, as estimators take them. */
+export type Matrix = number[][]
+/** A target: one value per row, or several outputs per row. */
+export type Target = number[] | number[][]
+
+/**
+ * A class whose instances can be stored as estimators: the constructor identifies it, `load`
+ * rebuilds an instance from its `toJSON()` output. Only the registered name is stored, never code.
+ */
+export interface EstimatorClass<M extends object = object> {
+  readonly prototype: M
+  readonly name: string
+  load?(json: JsonValue): M
+}
+
+/**
+ * How omega drives one estimator class. Every member is optional; the defaults call the
+ * instance's own `fit`, `partialFit`, `predict`, `predictProba`, `score`, `transform`, `toJSON`
+ * and the class's static `load`. Adapters let classes with other method names (ml.js `train`)
+ * or with training in the constructor be stored and run.
+ */
+export interface EstimatorAdapter<M extends object = object> {
+  toJSON?(model: M): JsonValue
+  load?(json: JsonValue): M
+  /** Fits and returns the fitted model (the same instance or a new one). */
+  fit?(model: M, X: Matrix, y: Target | undefined, params: JsonObject): M | Promise<M>
+  partialFit?(model: M, X: Matrix, y: Target | undefined, params: JsonObject): M | Promise<M>
+  predict?(model: M, X: Matrix): ArrayLike<number> | Matrix | Promise<ArrayLike<number> | Matrix>
+  predictProba?(model: M, X: Matrix): Matrix | Promise<Matrix>
+  transform?(model: M, X: Matrix): Matrix | Promise<Matrix>
+  score?(model: M, X: Matrix, y: Target): number | Promise<number>
+  /** False for an instance that has not been fitted yet (then `params` is stored, not `toJSON`). */
+  isFitted?(model: M): boolean
+  /** Hyper-parameters of an instance: constructor options, plain JSON. */
+  params?(model: M): JsonObject
+  /** A new unfitted instance with these hyper-parameters. */
+  create?(params: JsonObject): M
+}
+
+/** Options of `registerEstimator`. */
+export interface RegisterEstimatorOptions {
+  /** The stored kind. @default `estimator.<name>` */
+  readonly kind?: string
+}
+
+interface StoredEstimator extends JsonObject {
+  fitted: boolean
+  model: JsonValue
+}
+
+type Method = (this: object, ...args: unknown[]) => unknown
+
+function method(model: object, name: string): Method | undefined {
+  const fn = (model as Record<string, unknown>)[name]
+  return typeof fn === 'function' ? (fn as Method) : undefined
+}
+
+/**
+ * The handler of one registered estimator class (`mljs.RandomForestClassifier`,
+ * `estimator.MyModel`). Stored form: one JSON part `{ fitted, model }` plus the class name in
+ * kindMeta; loading parses JSON and calls the registered class's `load`.
+ */
+export class EstimatorHandler<M extends object = object> implements ModelHandler<M> {
+  readonly kind: string
+  readonly stores = ['models'] as const
+
+  constructor(
+    readonly estimator: string,
+    readonly cls: EstimatorClass<M>,
+    readonly adapter: EstimatorAdapter<M> = {},
+    options: RegisterEstimatorOptions = {},
+  ) {
+    if (typeof (cls as unknown) !== 'function') throw errors.invalidArgument(`registerEstimator("${estimator}") needs a class`)
+    if (!adapter.load && typeof cls.load !== 'function') {
+      throw errors.invalidArgument(`estimator class ${estimator} needs a static load(json) method (or an adapter with load)`)
+    }
+    this.kind = options.kind ?? `estimator.${estimator}`
+  }
+
+  supports(value: unknown): boolean {
+    return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === this.cls.prototype
+  }
+
+  async serialize(model: M, context: HandlerContext): Promise<Artifacts> {
+    const fitted = this.adapter.isFitted ? this.adapter.isFitted(model) : true
+    let json: JsonValue
+    try {
+      json = fitted ? toJson<JsonValue>(this.#toJSON(model)) : toJson<JsonValue>(this.adapter.params!(model))
+    } catch (err) {
+      throw OmegaError.wrap(err, 'E_UNSUPPORTED', (m) => `cannot serialise ${this.estimator} "${context.name}": ${m}`, { kind: this.kind })
+    }
+    const stored: StoredEstimator = { fitted, model: json }
+    return {
+      kindMeta: { estimator: this.estimator, fitted, format: 1 },
+      parts: { model: new TextEncoder().encode(JSON.stringify(stored)) },
+    }
+  }
+
+  async deserialize(stored: StoredArtifacts, context: HandlerContext): Promise<M> {
+    const bytes = await stored.bytes('model')
+    let doc: StoredEstimator
+    try {
+      doc = JSON.parse(new TextDecoder().decode(bytes)) as StoredEstimator
+      if (!isPlainObject(doc) || typeof doc.fitted !== 'boolean') throw new Error('not an estimator document')
+      if (!doc.fitted) return this.adapter.create!(doc.model as JsonObject)
+      return this.adapter.load ? this.adapter.load(doc.model) : this.cls.load!(doc.model)
+    } catch (err) {
+      throw OmegaError.wrap(err, 'E_MODEL_LOAD', (m) => `cannot load ${this.estimator} "${context.name}": ${m}`, { kind: this.kind })
+    }
+  }
+
+  async fit(model: M, X: ModelData, Y: ModelData | undefined, options: ModelCallOptions): Promise<M> {
+    return await this.#train('fit', model, X, Y, options)
+  }
+
+  async partialFit(model: M, X: ModelData, Y: ModelData | undefined, options: ModelCallOptions): Promise<M> {
+    return await this.#train('partialFit', model, X, Y, options)
+  }
+
+  async predict(model: M, X: ModelData): Promise<Tensor> {
+    const fn = this.adapter.predict ?? this.#own(model, 'predict')
+    return toTensor(await fn.call(this.adapter, model, toMatrix(X)))
+  }
+
+  async predictProba(model: M, X: ModelData): Promise<Tensor> {
+    const fn = this.adapter.predictProba ?? this.#own(model, 'predictProba')
+    return toTensor(await fn.call(this.adapter, model, toMatrix(X)))
+  }
+
+  async transform(model: M, X: ModelData): Promise<Tensor> {
+    const fn = this.adapter.transform ?? this.#own(model, 'transform')
+    return toTensor(await fn.call(this.adapter, model, toMatrix(X)))
+  }
+
+  async score(model: M, X: ModelData, Y: ModelData): Promise<number> {
+    const fn = this.adapter.score ?? this.#own(model, 'score')
+    const value = await fn.call(this.adapter, model, toMatrix(X), toTarget(Y))
+    if (typeof value !== 'number') throw errors.unsupported(`${this.estimator}.score returned ${describeType(value)}, not a number`)
+    return value
+  }
+
+  params(model: M): JsonObject {
+    if (this.adapter.params) return this.adapter.params(model)
+    const own = method(model, 'getParams')
+    return own ? toJson(own.call(model)) : {}
+  }
+
+  async withParams(model: M, params: JsonObject): Promise<M> {
+    const merged = { ...this.params(model), ...params }
+    if (this.adapter.create) return this.adapter.create(merged)
+    const Ctor = this.cls as unknown as new (p: JsonObject) => M
+    return new Ctor(merged)
+  }
+
+  #toJSON(model: M): unknown {
+    if (this.adapter.toJSON) return this.adapter.toJSON(model)
+    const own = method(model, 'toJSON')
+    if (!own) throw errors.unsupported(`${this.estimator} has no toJSON() method`, { kind: this.kind })
+    return own.call(model)
+  }
+
+  #own(model: M, op: string): (this: unknown, m: M, ...args: unknown[]) => unknown {
+    const own = method(model, op)
+    if (!own) {
+      throw errors.unsupported(`${this.kind} models cannot ${op}: ${this.estimator} has no ${op}() method`, { kind: this.kind, op })
+    }
+    return (m: M, ...args: unknown[]) => own.call(m, ...args)
+  }
+
+  async #train(op: 'fit' | 'partialFit', model: M, X: ModelData, Y: ModelData | undefined, options: ModelCallOptions): Promise<M> {
+    const params = options.params ?? {}
+    const x = toMatrix(X)
+    const y = Y === undefined ? undefined : toTarget(Y)
+    if (y !== undefined && y.length !== x.length) {
+      throw errors.dataShape(`Y has ${y.length} rows but X has ${x.length}; they must match`, { xRows: x.length, yRows: y.length })
+    }
+    const adapted = this.adapter[op]
+    if (adapted) return await adapted.call(this.adapter, model, x, y, params)
+    const own = method(model, op)
+    if (!own) throw errors.unsupported(`${this.kind} models cannot ${op}: ${this.estimator} has no ${op}() method`, { kind: this.kind, op })
+    const result = await own.call(model, x, y)
+    return typeof result === 'object' && result !== null && Object.getPrototypeOf(result) === this.cls.prototype ? (result as M) : model
+  }
+}
+
+/** A 2-D tensor (or 1-D: one feature per row) as rows of numbers. */
+export function toMatrix(X: ModelData): Matrix {
+  const t = X
+  if (t.shape.length === 1) return Array.from(t.data as ArrayLike<number>, (v) => [Number(v)])
+  if (t.shape.length !== 2) throw errors.dataShape(`X must be 2-D (rows × features), got shape [${t.shape.join(', ')}]`)
+  const [rows, cols] = t.shape as [number, number]
+  const data = t.data as ArrayLike<number | bigint>
+  const out: Matrix = new Array(rows)
+  for (let r = 0; r < rows; r++) {
+    const row = new Array<number>(cols)
+    for (let c = 0; c < cols; c++) row[c] = Number(data[r * cols + c])
+    out[r] = row
+  }
+  return out
+}
+
+/** A 1-D target, or a 2-D one with a single column, as a flat array; several columns as rows. */
+export function toTarget(Y: ModelData): Target {
+  if (Y.shape.length === 1 || (Y.shape.length === 2 && Y.shape[1] === 1)) return Array.from(Y.data as ArrayLike<number | bigint>, Number)
+  return toMatrix(Y)
+}
+
+/** Predictions (a flat array, or rows) as a float64 Tensor. */
+export function toTensor(values: unknown): Tensor {
+  if (values instanceof Tensor) return values
+  const rows = values as { length: number; [i: number]: unknown; to2DArray?: () => number[][] }
+  if (typeof rows.to2DArray === 'function') return toTensor(rows.to2DArray())
+  if (rows.length > 0 && Array.isArray(rows[0])) {
+    const m = rows as unknown as number[][]
+    const cols = m[0]!.length
+    const data = new Float64Array(m.length * cols)
+    m.forEach((row, i) => data.set(row, i * cols))
+    return new Tensor('float64', [m.length, cols], data)
+  }
+  return new Tensor('float64', [rows.length], Float64Array.from(rows as ArrayLike<number>, Number))
+}

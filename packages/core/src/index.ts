@@ -1,0 +1,70 @@
+/**
+ * omega core: object stores, metadata, the name grammar, registries, errors and the contracts
+ * (StorageBackend, Handler, Runtime) that plugins implement.
+ *
+ * @packageDocumentation
+ */
+export { Omega } from './omega.js'
+export type { OpenOptions, ResolvedOpenOptions } from './open-options.js'
+export { defaultStoreUrl } from './open-options.js'
+export { OmegaError, ERROR_CODES, errors, throwIfAborted } from './errors.js'
+export type { ErrorCode, SerializedError, SerializedCause, OmegaErrorOptions } from './errors.js'
+export type { JsonValue, JsonObject } from './json.js'
+export { isPlainObject, mergeAttributes, toJson } from './json.js'
+
+export { parseName, formatRef, isValidTag } from './names/name-grammar.js'
+export type { ParsedName, VersionRef, ColumnSelector, ColumnItem, NameOperation } from './names/name-grammar.js'
+export { validateName, validateBucket, isHiddenName, isTempName, MAX_NAME_LENGTH } from './names/validate-name.js'
+export { nameMatcher, isGlob } from './names/glob.js'
+export type { NameFilterOptions } from './names/glob.js'
+
+export type {
+  StorageBackend,
+  BlobStore,
+  MetadataStore,
+  BackendManifest,
+  BlobRef,
+  StoredDoc,
+  SignalOptions,
+  ListDocsOptions,
+  CasOptions,
+  BackendFactory,
+} from './backend/storage-backend.js'
+export { MemoryBackend } from './backend/memory-backend.js'
+export { CheckedBackend } from './backend/checked-backend.js'
+export { HashingReader, sha256Hex, isSha256, chunksOf, collectBytes } from './backend/hashing.js'
+
+export type { Metadata } from './store/metadata.js'
+export { ObjectStore } from './store/object-store.js'
+export type { PutOptions, GetOptions, ListOptions, DropOptions, PromoteOptions } from './store/object-store.js'
+export { ModelStore } from './store/model-store.js'
+export type { ModelPutOptions, Revision } from './store/model-store.js'
+
+export type {
+  Handler,
+  ModelHandler,
+  Artifacts,
+  StoredArtifacts,
+  HandlerContext,
+  StoreName,
+  ModelCallOptions,
+  ModelData,
+  ModelOperation,
+} from './handler/handler.js'
+export { MODEL_OPERATIONS, describeType } from './handler/handler.js'
+export { HandlerRegistry } from './handler/handler-registry.js'
+export type { HandlerSelection } from './handler/handler-registry.js'
+export { EstimatorHandler, toMatrix, toTarget, toTensor } from './handler/estimator-handler.js'
+export type { EstimatorClass, EstimatorAdapter, RegisterEstimatorOptions, Matrix, Target } from './handler/estimator-handler.js'
+export { JsonHandler, isJsonValue } from './handler/builtin/json-handler.js'
+export { FileHandler, isFileRef } from './handler/builtin/file-handler.js'
+export type { FileRef } from './handler/builtin/file-handler.js'
+
+export { Tensor, DTYPE_ARRAYS } from './data/tensor.js'
+export type { TensorDtype, TensorData, TensorDataMap, NestedArray } from './data/tensor.js'
+
+export { Registry, BUILTIN_PRIORITY, PLUGIN_PRIORITY } from './registry/registry.js'
+export { BackendRegistry, storeScheme } from './registry/backend-registry.js'
+export type { Plugin, PluginApi, RegisterOptions } from './plugins/plugin.js'
+export { loadPlugins, resolvePluginSpecifier } from './plugins/load-plugins.js'
+export type { Runtime, Task, TaskOutcome, RunOptions, DataRef, EncodedData, RuntimeOperation } from './runtime/runtime.js'

@@ -1,0 +1,112 @@
+import { OmegaError } from '../errors.js'
+import type { JsonObject } from '../json.js'
+import { collectBytes, sha256Hex } from '../backend/hashing.js'
+import type { BlobRef, StorageBackend } from '../backend/storage-backend.js'
+import type { Artifacts, StoredArtifacts } from '../handler/handler.js'
+import type { GcLock } from './gc-lock.js'
+import type { MetadataDoc } from './metadata.js'
+
+/** Blobs written for one object, and the address that stands for all of them. */
+export interface WrittenParts {
+  readonly parts: Record<string, BlobRef>
+  readonly size: number
+  readonly sha256: string
+}
+
+/**
+ * The only write path: write every part as a blob, then run `publish` (one compare-and-set on one
+ * document), all under the shared GC lock. If anything fails before `publish` succeeds, the blobs
+ * this call wrote are collected again, so a failed put leaves nothing behind.
+ */
+export async function commit<T>(
+  backend: StorageBackend,
+  lock: GcLock,
+  artifacts: Artifacts,
+  signal: AbortSignal | undefined,
+  publish: (written: WrittenParts) => Promise<T>,
+): Promise<T> {
+  const written: BlobRef[] = []
+  let result: { value: T } | undefined
+  try {
+    result = await lock.shared(async () => {
+      const parts: Record<string, BlobRef> = {}
+      for (const [name, source] of Object.entries(artifacts.parts)) {
+        const ref = await backend.blobs.write(source, { signal })
+        written.push(ref)
+        parts[name] = { sha256: ref.sha256, size: ref.size }
+      }
+      return { value: await publish(describeParts(parts)) }
+    })
+    return result.value
+  } finally {
+    if (!result && written.length > 0) {
+      await collectGarbage(backend, lock, written.map((r) => r.sha256)).catch(() => undefined)
+    }
+  }
+}
+
+/** The object-level size and address of a set of parts. */
+export function describeParts(parts: Record<string, BlobRef>): WrittenParts {
+  const names = Object.keys(parts).sort()
+  const size = names.reduce((n, k) => n + parts[k]!.size, 0)
+  const sha256 =
+    names.length === 1 ? parts[names[0]!]!.sha256 : sha256Hex(JSON.stringify(names.map((k) => [k, parts[k]!.sha256])))
+  return { parts, size, sha256 }
+}
+
+/**
+ * Deletes those of `candidates` that no metadata document references any more. It scans every
+ * document of the backend (cost grows with the number of objects, paid on drop and replace only)
+ * under the exclusive GC lock, so no put of this process can be publishing one of them meanwhile.
+ */
+export async function collectGarbage(backend: StorageBackend, lock: GcLock, candidates: readonly string[]): Promise<void> {
+  if (candidates.length === 0) return
+  await lock.exclusive(async () => {
+    const pending = new Set(candidates)
+    for await (const { doc } of backend.meta.list('')) {
+      const parts = (doc as { parts?: Record<string, BlobRef> }).parts
+      if (parts) for (const ref of Object.values(parts)) pending.delete(ref.sha256)
+      if (pending.size === 0) return
+    }
+    for (const sha of pending) await backend.blobs.delete(sha)
+  })
+}
+
+/** Every blob a document references. */
+export function referencedBlobs(doc: JsonObject | MetadataDoc): string[] {
+  const parts = (doc as { parts?: Record<string, BlobRef> }).parts
+  return parts ? Object.values(parts).map((r) => r.sha256) : []
+}
+
+/** A handler's view of a stored object's parts, read on demand and verified. */
+export function storedArtifacts(backend: StorageBackend, meta: MetadataDoc, signal?: AbortSignal): StoredArtifacts {
+  const ref = (part: string): BlobRef => {
+    const r = meta.parts[part]
+    if (!r) throw new OmegaError('E_INTEGRITY', `"${meta.name}" has no stored part "${part}"; put it again`, { details: { name: meta.name, part } })
+    return r
+  }
+  const stream = (part: string): AsyncIterable<Uint8Array> => {
+    const r = ref(part)
+    return backend.blobs.read(r.sha256, { signal, size: r.size } as { signal?: AbortSignal })
+  }
+  return {
+    kindMeta: meta.kindMeta,
+    partNames: Object.keys(meta.parts),
+    stream,
+    bytes: async (part) => {
+      try {
+        return await collectBytes(stream(part))
+      } catch (err) {
+        if (OmegaError.is(err, 'E_NOT_FOUND')) {
+          throw new OmegaError('E_INTEGRITY', `a blob of "${meta.name}" is missing from the store; put the object again`, {
+            cause: err,
+            details: { name: meta.name, part },
+          })
+        }
+        throw err
+      }
+    },
+    size: (part) => ref(part).size,
+  }
+}
+

@@ -1,0 +1,38 @@
+import type { JsonObject } from '../json.js'
+import type { BlobRef } from '../backend/storage-backend.js'
+
+/**
+ * What is known about a stored object (SPEC §2). Plain JSON: it round-trips through
+ * `JSON.stringify`. `attributes` are the user's (merged on update), `kindMeta` the handler's.
+ */
+export interface Metadata {
+  readonly name: string
+  readonly bucket: string
+  /** `models/`, `data/`, `scripts/` or `jobs/`. */
+  readonly prefix: string
+  readonly kind: string
+  readonly attributes: JsonObject
+  readonly kindMeta: JsonObject
+  /** Models only: 1, 2, 3 … per name. */
+  readonly version?: number
+  /** Models only: the version this one came from (the previous put, or the version a fit started from). */
+  readonly parent?: number | null
+  /** Models only: the tags pointing at this version. */
+  readonly tags?: string[]
+  /** Total bytes of all parts. */
+  readonly size: number
+  /** sha256 of the single part, or of the part list for multi-part objects. */
+  readonly sha256: string
+  readonly createdAt: string
+  readonly modifiedAt: string
+  /** Where the bytes are: part name → content address. */
+  readonly parts: Readonly<Record<string, BlobRef>>
+}
+
+/** The stored document: Metadata without the derived `tags`. */
+export type MetadataDoc = Omit<Metadata, 'tags'>
+
+/** Builds the stored document's JSON form. */
+export function metadataToJson(meta: MetadataDoc): JsonObject {
+  return JSON.parse(JSON.stringify(meta)) as JsonObject
+}

@@ -1,0 +1,313 @@
+import { OmegaError, errors } from '../errors.js'
+import { mergeAttributes, type JsonObject } from '../json.js'
+import { formatRef, isValidTag, parseName, type ParsedName } from '../names/name-grammar.js'
+import { validateName } from '../names/validate-name.js'
+import type { StoredDoc } from '../backend/storage-backend.js'
+import { commit, type WrittenParts } from './commit.js'
+import { metadataToJson, type Metadata, type MetadataDoc } from './metadata.js'
+import { ObjectStore, type PutOptions } from './object-store.js'
+import { CAS_RETRIES, backoff, objectKey } from './store-context.js'
+
+/** Options of `om.models.put`. */
+export interface ModelPutOptions extends PutOptions {
+  /** Tag the new version (moves the tag if it points elsewhere). */
+  readonly tag?: string
+  /** The version this one derives from; defaults to the latest version. @internal used by fit */
+  readonly parent?: number | null
+}
+
+/** One entry of `revisions(name)`. */
+export interface Revision {
+  readonly version: number
+  readonly tags: string[]
+  readonly sha256: string
+  readonly createdAt: string
+  readonly parent: number | null
+  readonly attributes: JsonObject
+}
+
+/** Attributes that describe one version's provenance and are therefore not copied to the next put. */
+const PER_VERSION_ATTRIBUTES = ['promotedFrom', 'dataset', 'gridsearch', 'metrics'] as const
+const VERSION_DIGITS = 10
+
+interface Tombstone {
+  dropped: true
+  version: number
+}
+
+type VersionDoc = MetadataDoc & { version: number }
+
+/**
+ * `om.models`: every put is a new immutable version 1, 2, 3 … of the name. Each version is its own
+ * document `bucket/models/<name>/@<version>`, created with compare-and-set "only if absent", so two
+ * concurrent puts always get two distinct versions. Tags live in `bucket/models/<name>/#tags`. A
+ * dropped version leaves a tombstone so its number is never reused (lineage stays unambiguous).
+ */
+export class ModelStore extends ObjectStore {
+  /**
+   * Stores the model as a new version and returns its metadata. Attributes are copied forward from
+   * the previous version (except per-version provenance) and merged with `options.attributes`.
+   */
+  override async put(model: unknown, name: string, options: ModelPutOptions = {}): Promise<Metadata> {
+    validateName(name)
+    if (options.tag !== undefined) this.#checkTag(options.tag)
+    if (options.replace === true && (await this.exists(name))) await this.drop(name)
+    const latest = await this.#latest(name)
+    const handler = this.ctx.handlers.select('models', model, { kind: options.kind, existingKind: latest?.kind })
+    const artifacts = await handler.serialize(model, this.handlerContext(name, options))
+    const doc = await commit(this.ctx.backend, this.ctx.lock, artifacts, options.signal, (written) =>
+      this.#publish(name, handler.kind, artifacts.kindMeta, written, options.attributes, options.parent),
+    )
+    if (options.tag !== undefined) await this.#setTag(name, options.tag, doc.version)
+    return await this.presentOne(doc)
+  }
+
+  /**
+   * Points `tag` at the version `nameRef` resolves to (`name@3`, `name@latest`, `name^`), moving it
+   * if it pointed elsewhere. Tags that are all digits or `latest` are refused.
+   */
+  async tag(nameRef: string, tag: string): Promise<Metadata> {
+    this.#checkTag(tag)
+    const parsed = parseName(nameRef)
+    const doc = await this.resolve(parsed)
+    if (!doc) throw this.notFound(parsed)
+    await this.#setTag(doc.name, tag, doc.version!)
+    return await this.presentOne(doc)
+  }
+
+  /** Removes a tag; E_NOT_FOUND if the model has no such tag. */
+  async untag(name: string, tag: string): Promise<boolean> {
+    validateName(name)
+    const changed = await this.#updateTags(name, (tags) => {
+      if (!(tag in tags)) throw errors.notFound(`tag "${tag}" of model`, name, this.bucket)
+      delete tags[tag]
+    })
+    return changed
+  }
+
+  /** Every live version of the model, oldest first. */
+  async revisions(name: string): Promise<Revision[]> {
+    validateName(name)
+    const versions = await this.#versions(name)
+    if (versions.length === 0) throw errors.notFound('model', name, this.bucket)
+    const tags = await this.#tags(name)
+    return versions.map((d) => ({
+      version: d.version,
+      tags: tagsOf(tags, d.version),
+      sha256: d.sha256,
+      createdAt: d.createdAt,
+      parent: d.parent ?? null,
+      attributes: d.attributes,
+    }))
+  }
+
+  protected override key(name: string): string {
+    return objectKey(this.bucket, this.prefix, name)
+  }
+
+  #versionKey(name: string, version: number): string {
+    return `${this.key(name)}/@${String(version).padStart(VERSION_DIGITS, '0')}`
+  }
+
+  #tagsKey(name: string): string {
+    return `${this.key(name)}/#tags`
+  }
+
+  protected override async resolve(parsed: ParsedName): Promise<MetadataDoc | undefined> {
+    const { name, ref } = parsed
+    let doc: VersionDoc | undefined
+    if (!ref || ref.type === 'latest') {
+      doc = await this.#latest(name)
+      if (!doc) return undefined
+    } else if (ref.type === 'version') {
+      const stored = (await this.ctx.backend.meta.get(this.#versionKey(name, ref.version)))?.doc
+      if (!stored || isTombstone(stored)) throw await this.#missingVersion(name, `version ${ref.version}`, parsed)
+      doc = stored as unknown as VersionDoc
+    } else {
+      const version = (await this.#tags(name))[ref.tag]
+      if (version === undefined) {
+        if (!(await this.#latest(name))) return undefined
+        throw errors.notFound(`tag "${ref.tag}" of model`, name, this.bucket, 'tag a version with om.models.tag(name@version, tag)')
+      }
+      doc = (await this.ctx.backend.meta.get(this.#versionKey(name, version)))?.doc as unknown as VersionDoc | undefined
+      if (!doc || isTombstone(doc)) throw errors.notFound(`tagged version ${version} of model`, name, this.bucket)
+    }
+    if (parsed.back === 0) return doc
+    const versions = await this.#versions(name)
+    const index = versions.findIndex((v) => v.version === doc.version) - parsed.back
+    if (index < 0) throw await this.#missingVersion(name, `${parsed.back} version(s) before ${formatRef(name, ref)}`, parsed)
+    return versions[index]
+  }
+
+  protected override async all(): Promise<MetadataDoc[]> {
+    const latest = new Map<string, VersionDoc>()
+    for await (const { doc } of this.ctx.backend.meta.list(objectKey(this.bucket, this.prefix, ''))) {
+      if (isTombstone(doc) || typeof doc.version !== 'number') continue
+      const v = doc as unknown as VersionDoc
+      const prev = latest.get(v.name)
+      if (!prev || prev.version < v.version) latest.set(v.name, v)
+    }
+    return [...latest.values()]
+  }
+
+  protected override async remove(parsed: ParsedName): Promise<MetadataDoc[]> {
+    if (parsed.ref === undefined && parsed.back === 0) return await this.#removeAll(parsed.name)
+    const doc = (await this.tryResolve(parsed)) as unknown as VersionDoc | undefined
+    if (!doc) return []
+    const key = this.#versionKey(doc.name, doc.version)
+    const current = await this.ctx.backend.meta.get(key)
+    if (!current || isTombstone(current.doc)) return []
+    const tombstone: Tombstone = { dropped: true, version: doc.version }
+    await this.ctx.backend.meta.put(key, { ...tombstone, droppedAt: new Date().toISOString() }, { ifRevision: current.revision })
+    await this.#updateTags(doc.name, (tags) => {
+      for (const [t, v] of Object.entries(tags)) if (v === doc.version) delete tags[t]
+    })
+    return [current.doc as unknown as MetadataDoc]
+  }
+
+  protected override async adopt(name: string, source: MetadataDoc, artifacts: { kindMeta: JsonObject; parts: Record<string, AsyncIterable<Uint8Array>> }, attributes: JsonObject): Promise<Metadata> {
+    const doc = await commit(this.ctx.backend, this.ctx.lock, artifacts, undefined, (written) =>
+      this.#publish(name, source.kind, artifacts.kindMeta, written, attributes, undefined),
+    )
+    return await this.presentOne(doc)
+  }
+
+  protected override async presentOne(meta: MetadataDoc): Promise<Metadata> {
+    const tags = await this.#tags(meta.name)
+    return { ...this.present(meta), tags: tagsOf(tags, meta.version!) }
+  }
+
+  protected override notFound(parsed: ParsedName): OmegaError {
+    return errors.notFound('model', parsed.name, this.bucket, 'list models with om.models.list()')
+  }
+
+  async #publish(
+    name: string,
+    kind: string,
+    kindMeta: JsonObject,
+    written: WrittenParts,
+    attributes: JsonObject | undefined,
+    parent: number | null | undefined,
+  ): Promise<VersionDoc> {
+    for (let attempt = 0; ; attempt++) {
+      const newest = await this.#newestKey(name)
+      const latest = await this.#latest(name)
+      const version = (newest?.version ?? 0) + 1
+      const inherited = { ...(latest?.attributes ?? {}) }
+      for (const k of PER_VERSION_ATTRIBUTES) delete inherited[k]
+      const base = this.buildDoc(name, kind, kindMeta, written, undefined, undefined)
+      const doc: VersionDoc = {
+        ...base,
+        attributes: mergeAttributes(inherited, attributes),
+        version,
+        parent: parent === undefined ? (latest?.version ?? null) : parent,
+      }
+      try {
+        await this.ctx.backend.meta.put(this.#versionKey(name, version), metadataToJson(doc), { ifRevision: null })
+        return doc
+      } catch (err) {
+        if (!OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
+        await backoff(attempt)
+      }
+    }
+  }
+
+  /** The highest version key, tombstones included (numbering never reuses a dropped version). */
+  async #newestKey(name: string): Promise<{ version: number } | undefined> {
+    for await (const { doc } of this.ctx.backend.meta.list(`${this.key(name)}/@`, { reverse: true, limit: 1 })) {
+      return { version: doc.version as number }
+    }
+    return undefined
+  }
+
+  async #latest(name: string): Promise<VersionDoc | undefined> {
+    for await (const { doc } of this.ctx.backend.meta.list(`${this.key(name)}/@`, { reverse: true })) {
+      if (!isTombstone(doc)) return doc as unknown as VersionDoc
+    }
+    return undefined
+  }
+
+  async #versions(name: string): Promise<VersionDoc[]> {
+    const out: VersionDoc[] = []
+    for await (const { doc } of this.ctx.backend.meta.list(`${this.key(name)}/@`)) {
+      if (!isTombstone(doc)) out.push(doc as unknown as VersionDoc)
+    }
+    return out
+  }
+
+  async #tags(name: string): Promise<Record<string, number>> {
+    const stored = await this.ctx.backend.meta.get(this.#tagsKey(name))
+    return (stored?.doc.tags as Record<string, number> | undefined) ?? {}
+  }
+
+  async #setTag(name: string, tag: string, version: number): Promise<void> {
+    await this.#updateTags(name, (tags) => {
+      tags[tag] = version
+    })
+  }
+
+  /** Read-modify-write of the tags document with compare-and-set; true if it changed. */
+  async #updateTags(name: string, update: (tags: Record<string, number>) => void): Promise<boolean> {
+    const key = this.#tagsKey(name)
+    for (let attempt = 0; ; attempt++) {
+      const current: StoredDoc | undefined = await this.ctx.backend.meta.get(key)
+      const tags = { ...((current?.doc.tags as Record<string, number> | undefined) ?? {}) }
+      const before = JSON.stringify(tags)
+      update(tags)
+      if (JSON.stringify(tags) === before) return false
+      try {
+        await this.ctx.backend.meta.put(key, { tags }, { ifRevision: current?.revision ?? null })
+        return true
+      } catch (err) {
+        if (!OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
+        await backoff(attempt)
+      }
+    }
+  }
+
+  async #removeAll(name: string): Promise<MetadataDoc[]> {
+    const removed: MetadataDoc[] = []
+    const docs: StoredDoc[] = []
+    for await (const d of this.ctx.backend.meta.list(`${this.key(name)}/@`)) docs.push(d)
+    const tags = await this.ctx.backend.meta.get(this.#tagsKey(name))
+    if (tags) docs.push(tags)
+    for (const d of docs) {
+      try {
+        await this.ctx.backend.meta.delete(d.key, { ifRevision: d.revision })
+      } catch (err) {
+        if (!OmegaError.is(err, 'E_NOT_FOUND')) throw err
+        continue
+      }
+      if (!isTombstone(d.doc) && typeof d.doc.version === 'number') removed.push(d.doc as unknown as MetadataDoc)
+    }
+    return removed
+  }
+
+  async #missingVersion(name: string, what: string, parsed: ParsedName): Promise<OmegaError> {
+    const versions = (await this.#versions(name)).map((v) => v.version)
+    if (versions.length === 0) return this.notFound(parsed)
+    const range = versions.length === 1 ? `version ${versions[0]}` : `versions ${versions.join(', ')}`
+    return new OmegaError(
+      'E_NOT_FOUND',
+      `model "${parsed.raw}" not found in bucket "${this.bucket}": no ${what}; ${versions.length} version(s) exist (${range})`,
+      { details: { name, bucket: this.bucket, versions } },
+    )
+  }
+
+  #checkTag(tag: string): void {
+    if (typeof tag !== 'string' || !isValidTag(tag)) {
+      throw errors.invalidArgument(
+        `tag ${JSON.stringify(tag)} is not valid: use letters, digits, "_", "." or "-", not all digits (that would shadow a version number) and not "latest"`,
+        { tag: String(tag) },
+      )
+    }
+  }
+}
+
+function isTombstone(doc: object): boolean {
+  return (doc as { dropped?: unknown }).dropped === true
+}
+
+function tagsOf(tags: Record<string, number>, version: number): string[] {
+  return Object.keys(tags).filter((t) => tags[t] === version).sort()
+}

@@ -1,0 +1,25 @@
+import type { CheckedBackend } from '../backend/checked-backend.js'
+import type { HandlerRegistry } from '../handler/handler-registry.js'
+import type { GcLock } from './gc-lock.js'
+
+/** What every store of one Omega instance shares. Buckets share all of it but the bucket name. */
+export interface StoreContext {
+  readonly backend: CheckedBackend
+  readonly handlers: HandlerRegistry
+  readonly lock: GcLock
+  readonly bucket: string
+}
+
+/** Key of a plain object's document: `bucket/prefix/name`. */
+export function objectKey(bucket: string, prefix: string, name: string): string {
+  return `${bucket}/${prefix}${name}`
+}
+
+/** How many times a put retries after losing a compare-and-set race before giving up. */
+export const CAS_RETRIES = 100
+
+/** A short random pause that spreads out writers who lost a compare-and-set race. */
+export function backoff(attempt: number): Promise<void> {
+  const ms = Math.min(50, 1 + Math.random() * 2 ** Math.min(attempt, 6))
+  return new Promise((r) => setTimeout(r, ms))
+}
