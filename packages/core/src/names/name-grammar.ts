@@ -39,7 +39,8 @@ export interface ParsedName {
   readonly operation?: NameOperation
 }
 
-const TAG = /^[A-Za-z0-9_.-]{1,128}$/
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
+const ARG_VALUE = /^[^[\]#@^,=]+$/
 const OP = /^[A-Za-z][A-Za-z0-9_]*$/
 const ARG_KEY = /^[A-Za-z][A-Za-z0-9_]*$/
 
@@ -133,7 +134,7 @@ function parseOperation(raw: string, text: string): NameOperation {
     for (const pair of text.slice(colon + 1).split(',')) {
       const eq = pair.indexOf('=')
       const key = eq < 0 ? pair : pair.slice(0, eq)
-      if (eq < 0 || !ARG_KEY.test(key) || eq === pair.length - 1) {
+      if (eq < 0 || !ARG_KEY.test(key) || !ARG_VALUE.test(pair.slice(eq + 1))) {
         throw errors.invalidName(raw, `bad argument "${pair}" in "#${op}" (expected key=value)`)
       }
       if (key in args) throw errors.invalidName(raw, `argument "${key}" given twice`)

@@ -1,0 +1,310 @@
+import { randomUUID } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
+import { dirname, join, resolve, sep } from 'node:path'
+import {
+  HashingReader,
+  errors,
+  isSha256,
+  throwIfAborted,
+  type BackendManifest,
+  type BlobRef,
+  type BlobStore,
+  type CasOptions,
+  type JsonObject,
+  type ListDocsOptions,
+  type MetadataStore,
+  type SignalOptions,
+  type StorageBackend,
+  type StoredDoc,
+} from '@omega/core'
+import { withFileLock } from './fs-lock.js'
+import { decodeSegment, encodeSegment } from './key-path.js'
+
+/** Options of {@link FsBackend}. */
+export interface FsBackendOptions {
+  /**
+   * fsync files and their directories before a write is reported done, so a power loss cannot
+   * lose or tear a committed object. Turning it off trades that for speed (tests, scratch data).
+   * @default true
+   */
+  readonly fsync?: boolean
+}
+
+interface FileDoc {
+  key: string
+  rev: string
+  doc: JsonObject
+}
+
+/** Temp files older than this at open were left by a killed writer and are removed. */
+const STALE_TEMP_MS = 60 * 60 * 1000
+
+/**
+ * A store in a plain directory (`fs:<dir>`): `meta/` holds one JSON file per document (key
+ * segments as encoded directory and file names), `blobs/<2 hex>/<sha256>` the bytes, `tmp/`
+ * writes in progress. Every write goes to `tmp/`, is fsynced, then renamed into place, so readers
+ * see the old file or the new one, never a torn one. Compare-and-set takes an O_EXCL lock file
+ * per document, so several processes may share the directory.
+ */
+export class FsBackend implements StorageBackend {
+  static readonly SCHEME = 'fs'
+  readonly scheme = FsBackend.SCHEME
+  readonly location: string
+  readonly supports: BackendManifest = { permanence: true, multiProcess: true, multiThread: true }
+  readonly blobs: BlobStore
+  readonly meta: MetadataStore
+  readonly #paths: Paths
+
+  constructor(directory: string, options: FsBackendOptions = {}) {
+    this.location = resolve(directory)
+    this.#paths = new Paths(this.location, options.fsync ?? true)
+    this.blobs = new FsBlobs(this.#paths)
+    this.meta = new FsMeta(this.#paths)
+  }
+
+  /** The file that holds a blob, for diagnostics and tests that tamper with stored bytes. */
+  blobPath(sha256: string): string {
+    return this.#paths.blob(sha256)
+  }
+
+  async open(): Promise<void> {
+    for (const d of ['meta', 'blobs', 'tmp']) await mkdir(join(this.location, d), { recursive: true })
+    const tmp = join(this.location, 'tmp')
+    for (const name of await readdir(tmp)) {
+      const path = join(tmp, name)
+      const s = await stat(path).catch(() => undefined)
+      if (s && Date.now() - s.mtimeMs > STALE_TEMP_MS) await rm(path, { force: true })
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+class Paths {
+  constructor(
+    readonly root: string,
+    readonly fsync: boolean,
+  ) {}
+
+  meta(key: string): string {
+    const segments = key.split('/').map(encodeSegment)
+    return this.#inside(join(this.root, 'meta', ...segments) + '.json')
+  }
+
+  metaDir(segments: readonly string[]): string {
+    return this.#inside(join(this.root, 'meta', ...segments.map(encodeSegment)))
+  }
+
+  blob(sha256: string): string {
+    if (!isSha256(sha256)) throw errors.invalidArgument(`"${sha256}" is not a sha256 address`)
+    return join(this.root, 'blobs', sha256.slice(0, 2), sha256)
+  }
+
+  temp(): string {
+    return join(this.root, 'tmp', randomUUID())
+  }
+
+  /** Defence in depth: encoding already makes escaping impossible. */
+  #inside(path: string): string {
+    if (!path.startsWith(this.root + sep)) throw errors.invalidName(path, 'resolves outside the store directory')
+    return path
+  }
+
+  /** Writes a file atomically: temp file, fsync, rename, fsync of the directory. */
+  async writeAtomic(target: string, data: string | Uint8Array): Promise<void> {
+    const tmp = this.temp()
+    const handle = await open(tmp, 'w')
+    try {
+      await handle.writeFile(data)
+      if (this.fsync) await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    try {
+      await rename(tmp, target)
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined)
+      throw err
+    }
+    await this.syncDir(dirname(target))
+  }
+
+  async syncDir(dir: string): Promise<void> {
+    if (!this.fsync) return
+    const handle = await open(dir, 'r')
+    try {
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  }
+}
+
+class FsBlobs implements BlobStore {
+  constructor(readonly paths: Paths) {}
+
+  async write(source: Uint8Array | AsyncIterable<Uint8Array>, options: SignalOptions = {}): Promise<BlobRef> {
+    throwIfAborted(options.signal)
+    const tmp = this.paths.temp()
+    const hasher = new HashingReader()
+    const handle = await open(tmp, 'w')
+    let closed = false
+    try {
+      for await (const chunk of hasher.pipe(source, options.signal)) await handle.write(chunk)
+      if (this.paths.fsync) await handle.sync()
+      await handle.close()
+      closed = true
+      const sha256 = hasher.digest()
+      const target = this.paths.blob(sha256)
+      if (await exists(target)) {
+        await unlink(tmp)
+      } else {
+        await mkdir(dirname(target), { recursive: true })
+        await rename(tmp, target)
+        await this.paths.syncDir(dirname(target))
+      }
+      return { sha256, size: hasher.size }
+    } catch (err) {
+      if (!closed) await handle.close().catch(() => undefined)
+      await unlink(tmp).catch(() => undefined)
+      throw err
+    }
+  }
+
+  async *read(sha256: string, options: SignalOptions = {}): AsyncIterable<Uint8Array> {
+    throwIfAborted(options.signal)
+    const path = this.paths.blob(sha256)
+    try {
+      for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+        throwIfAborted(options.signal)
+        yield chunk as Buffer
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw errors.notFound('blob', sha256)
+      throw err
+    }
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    return isSha256(sha256) && (await exists(this.paths.blob(sha256)))
+  }
+
+  async delete(sha256: string): Promise<void> {
+    await rm(this.paths.blob(sha256), { force: true })
+  }
+
+  async *list(options: SignalOptions = {}): AsyncIterable<BlobRef> {
+    const root = join(this.paths.root, 'blobs')
+    for (const shard of await readdir(root).catch(() => [] as string[])) {
+      for (const name of await readdir(join(root, shard)).catch(() => [] as string[])) {
+        throwIfAborted(options.signal)
+        if (!isSha256(name)) continue
+        const s = await stat(join(root, shard, name)).catch(() => undefined)
+        if (s) yield { sha256: name, size: s.size }
+      }
+    }
+  }
+}
+
+interface Candidate {
+  key: string | undefined
+  path: string
+}
+
+class FsMeta implements MetadataStore {
+  constructor(readonly paths: Paths) {}
+
+  async get(key: string): Promise<StoredDoc | undefined> {
+    const file = await readDoc(this.paths.meta(key))
+    return file && { key, doc: file.doc, revision: file.rev }
+  }
+
+  async put(key: string, doc: JsonObject, options: CasOptions): Promise<string> {
+    const path = this.paths.meta(key)
+    await mkdir(dirname(path), { recursive: true })
+    return await withFileLock(path, async () => {
+      const current = await readDoc(path)
+      if ((current?.rev ?? null) !== options.ifRevision) throw errors.conflict(key)
+      const rev = randomUUID()
+      await this.paths.writeAtomic(path, JSON.stringify({ key, rev, doc } satisfies FileDoc))
+      return rev
+    })
+  }
+
+  async delete(key: string, options: { readonly ifRevision: string }): Promise<void> {
+    const path = this.paths.meta(key)
+    await withFileLock(path, async () => {
+      const current = await readDoc(path)
+      if (!current) throw errors.notFound('document', key)
+      if (current.rev !== options.ifRevision) throw errors.conflict(key)
+      await unlink(path)
+      await this.paths.syncDir(dirname(path))
+    })
+  }
+
+  async *list(prefix: string, options: ListDocsOptions = {}): AsyncIterable<StoredDoc> {
+    const segments = prefix.split('/')
+    const partial = segments.pop() ?? ''
+    const found: Candidate[] = []
+    await this.#walk(this.paths.metaDir(segments), segments.length ? segments.join('/') + '/' : '', partial, prefix, found)
+    const known: { key: string; path: string; file?: FileDoc }[] = []
+    for (const c of found) {
+      if (c.key !== undefined) {
+        known.push({ key: c.key, path: c.path })
+        continue
+      }
+      const file = await readDoc(c.path)
+      if (file?.key.startsWith(prefix)) known.push({ key: file.key, path: c.path, file })
+    }
+    known.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    if (options.reverse) known.reverse()
+    let n = 0
+    for (const entry of known) {
+      if (options.limit !== undefined && n >= options.limit) return
+      throwIfAborted(options.signal)
+      const file = entry.file ?? (await readDoc(entry.path))
+      if (!file) continue
+      n++
+      yield { key: file.key, doc: file.doc, revision: file.rev }
+    }
+  }
+
+  async #walk(dir: string, base: string, partial: string, prefix: string, out: Candidate[]): Promise<void> {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
+    for (const entry of entries) {
+      const name = entry.name
+      if (entry.isDirectory()) {
+        const seg = decodeSegment(name)
+        const matches = partial === '' || (seg.complete ? seg.text.startsWith(partial) : compatible(seg.text, partial))
+        if (matches) await this.#walk(join(dir, name), `${base}${seg.text}/`, '', prefix, out)
+      } else if (name.endsWith('.json')) {
+        const seg = decodeSegment(name.slice(0, -'.json'.length))
+        if (seg.complete) {
+          const key = base + seg.text
+          if (key.startsWith(prefix)) out.push({ key, path: join(dir, name) })
+        } else if (compatible(seg.text, partial)) {
+          out.push({ key: undefined, path: join(dir, name) })
+        }
+      }
+    }
+  }
+}
+
+/** For a hashed (truncated) segment: could the full segment start with `partial`? */
+function compatible(knownPrefix: string, partial: string): boolean {
+  return knownPrefix.startsWith(partial) || partial.startsWith(knownPrefix)
+}
+
+async function readDoc(path: string): Promise<FileDoc | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as FileDoc
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined
+    throw err
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await stat(path).then(() => true, () => false)
+}

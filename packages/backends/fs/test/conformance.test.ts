@@ -1,0 +1,13 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { conformance, tempDir } from '@omega/conformance'
+import { FsBackend } from '@omega/fs'
+
+const tamper = async (backend: unknown, sha256: string): Promise<void> => {
+  const path = (backend as FsBackend).blobPath(sha256)
+  const bytes = await readFile(path)
+  bytes[0] = bytes[0]! ^ 0xff
+  await writeFile(path, bytes)
+}
+
+conformance('fs', { factory: (dir = tempDir('omega-fs-')) => new FsBackend(dir), tamper })
+conformance('fs without fsync', { factory: (dir = tempDir('omega-fs-')) => new FsBackend(dir, { fsync: false }), tamper })

@@ -1,0 +1,239 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import { resolve } from 'node:path'
+import { ClassicLevel, type BatchOperation } from 'classic-level'
+import {
+  HashingReader,
+  errors,
+  isSha256,
+  throwIfAborted,
+  type BackendManifest,
+  type BlobRef,
+  type BlobStore,
+  type CasOptions,
+  type JsonObject,
+  type ListDocsOptions,
+  type MetadataStore,
+  type SignalOptions,
+  type StorageBackend,
+  type StoredDoc,
+} from '@omega/core'
+import { mapLevelError } from './errors.js'
+import { KeyedMutex } from './mutex.js'
+
+/** Options of {@link LevelBackend}. */
+export interface LevelBackendOptions {
+  /** Bytes per stored blob chunk: large blobs stream in chunks of this size. @default 1 MiB */
+  readonly chunkSize?: number
+  /**
+   * Let other threads of this process open the same directory (classic-level `multithreading`).
+   * Off by default: then LevelDB's lock also refuses a second opener in this process (E_LOCKED),
+   * which the in-process compare-and-set relies on. omega's pool runtime never needs it, because
+   * the main thread reads and commits for its workers.
+   * @default false
+   */
+  readonly multithreading?: boolean
+}
+
+const META = 'm!'
+const BLOB = 'b!'
+const CHUNK = 'c!'
+const DEFAULT_CHUNK = 1024 * 1024
+
+interface MetaEntry {
+  r: string
+  d: JsonObject
+}
+interface BlobHeader {
+  size: number
+  id: string
+  chunks: number
+}
+
+/** The smallest string greater than every string that starts with `prefix`. */
+function upperBound(prefix: string): string {
+  const last = prefix.codePointAt(prefix.length - 1) ?? 0
+  return prefix.slice(0, prefix.length - 1) + String.fromCodePoint(last + 1)
+}
+
+/**
+ * The embedded default backend (`level:<dir>`), on classic-level. One process opens a directory
+ * at a time (a second gets E_LOCKED). Metadata compare-and-set is serialised by an in-process
+ * per-key mutex, which is sound because LevelDB admits one opener. Blobs are split into chunks
+ * written under a fresh write id and published by one header write (`b!<sha256>`), so a blob
+ * larger than memory streams in, and an interrupted write leaves only unreferenced chunks.
+ */
+export class LevelBackend implements StorageBackend {
+  static readonly SCHEME = 'level'
+  readonly scheme = LevelBackend.SCHEME
+  readonly location: string
+  readonly supports: BackendManifest
+  readonly blobs: BlobStore
+  readonly meta: MetadataStore
+  readonly #db: ClassicLevel<string, unknown>
+  readonly #chunkSize: number
+
+  constructor(directory: string, options: LevelBackendOptions = {}) {
+    this.location = resolve(directory)
+    this.#chunkSize = options.chunkSize ?? DEFAULT_CHUNK
+    const multithreading = options.multithreading ?? false
+    this.supports = { permanence: true, multiProcess: false, multiThread: multithreading }
+    this.#db = new ClassicLevel<string, unknown>(this.location, { keyEncoding: 'utf8', valueEncoding: 'json', multithreading } as object)
+    this.blobs = new LevelBlobs(this.#db, this.#chunkSize)
+    this.meta = new LevelMeta(this.#db)
+  }
+
+  /** The underlying database, for diagnostics and tests that tamper with stored bytes. */
+  get db(): ClassicLevel<string, unknown> {
+    return this.#db
+  }
+
+  async open(): Promise<void> {
+    try {
+      await this.#db.open({ createIfMissing: true })
+    } catch (err) {
+      throw mapLevelError(err, this.location, 'open')
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#db.close()
+  }
+}
+
+class LevelBlobs implements BlobStore {
+  constructor(
+    readonly db: ClassicLevel<string, unknown>,
+    readonly chunkSize: number,
+  ) {}
+
+  async write(source: Uint8Array | AsyncIterable<Uint8Array>, options: SignalOptions = {}): Promise<BlobRef> {
+    throwIfAborted(options.signal)
+    const id = randomUUID()
+    const hasher = new HashingReader()
+    let index = 0
+    let buffer: Uint8Array[] = []
+    let buffered = 0
+    const flush = async (): Promise<void> => {
+      if (buffered === 0) return
+      const chunk = Buffer.concat(buffer, buffered)
+      await this.db.put(chunkKey(id, index++), chunk, { valueEncoding: 'view' })
+      buffer = []
+      buffered = 0
+    }
+    try {
+      for await (const piece of hasher.pipe(source, options.signal)) {
+        let offset = 0
+        while (offset < piece.byteLength) {
+          const take = Math.min(this.chunkSize - buffered, piece.byteLength - offset)
+          buffer.push(piece.subarray(offset, offset + take))
+          buffered += take
+          offset += take
+          if (buffered === this.chunkSize) await flush()
+        }
+      }
+      const sha256 = hasher.digest()
+      const size = hasher.size
+      if ((await this.db.get(BLOB + sha256)) !== undefined) {
+        await this.#dropChunks(id, index)
+        return { sha256, size }
+      }
+      // The last chunk and the header go in one batch: small blobs cost one write.
+      const ops: BatchOperation<ClassicLevel<string, unknown>, string, unknown>[] = []
+      if (buffered > 0) ops.push({ type: 'put', key: chunkKey(id, index++), value: Buffer.concat(buffer, buffered), valueEncoding: 'view' })
+      const header: BlobHeader = { size, id, chunks: index }
+      ops.push({ type: 'put', key: BLOB + sha256, value: header })
+      await this.db.batch(ops)
+      return { sha256, size }
+    } catch (err) {
+      await this.#dropChunks(id, index).catch(() => undefined)
+      throw err
+    }
+  }
+
+  async *read(sha256: string, options: SignalOptions = {}): AsyncIterable<Uint8Array> {
+    throwIfAborted(options.signal)
+    const header = await this.#header(sha256)
+    if (!header) throw errors.notFound('blob', sha256)
+    for (let i = 0; i < header.chunks; i++) {
+      throwIfAborted(options.signal)
+      const chunk = (await this.db.get(chunkKey(header.id, i), { valueEncoding: 'view' })) as Uint8Array | undefined
+      if (chunk === undefined) throw errors.notFound(`chunk ${i} of blob`, sha256)
+      yield chunk
+    }
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    return (await this.#header(sha256)) !== undefined
+  }
+
+  async delete(sha256: string): Promise<void> {
+    const header = await this.#header(sha256)
+    if (!header) return
+    await this.db.batch([
+      { type: 'del', key: BLOB + sha256 },
+      ...Array.from({ length: header.chunks }, (_, i) => ({ type: 'del' as const, key: chunkKey(header.id, i) })),
+    ])
+  }
+
+  async *list(options: SignalOptions = {}): AsyncIterable<BlobRef> {
+    for await (const [key, value] of this.db.iterator({ gte: BLOB, lt: upperBound(BLOB) })) {
+      throwIfAborted(options.signal)
+      yield { sha256: key.slice(BLOB.length), size: (value as BlobHeader).size }
+    }
+  }
+
+  async #header(sha256: string): Promise<BlobHeader | undefined> {
+    if (!isSha256(sha256)) return undefined
+    return (await this.db.get(BLOB + sha256)) as BlobHeader | undefined
+  }
+
+  async #dropChunks(id: string, count: number): Promise<void> {
+    if (count === 0) return
+    await this.db.batch(Array.from({ length: count }, (_, i) => ({ type: 'del' as const, key: chunkKey(id, i) })))
+  }
+}
+
+function chunkKey(id: string, index: number): string {
+  return `${CHUNK}${id}!${String(index).padStart(10, '0')}`
+}
+
+class LevelMeta implements MetadataStore {
+  readonly #mutex = new KeyedMutex()
+  readonly #boot = randomBytes(6).toString('hex')
+  #seq = 0
+
+  constructor(readonly db: ClassicLevel<string, unknown>) {}
+
+  async get(key: string): Promise<StoredDoc | undefined> {
+    const entry = (await this.db.get(META + key)) as MetaEntry | undefined
+    return entry && { key, doc: entry.d, revision: entry.r }
+  }
+
+  async put(key: string, doc: JsonObject, options: CasOptions): Promise<string> {
+    return await this.#mutex.run(key, async () => {
+      const current = (await this.db.get(META + key)) as MetaEntry | undefined
+      if ((current?.r ?? null) !== options.ifRevision) throw errors.conflict(key)
+      const revision = `${this.#boot}.${++this.#seq}`
+      await this.db.put(META + key, { r: revision, d: doc } satisfies MetaEntry)
+      return revision
+    })
+  }
+
+  async delete(key: string, options: { readonly ifRevision: string }): Promise<void> {
+    await this.#mutex.run(key, async () => {
+      const current = (await this.db.get(META + key)) as MetaEntry | undefined
+      if (!current) throw errors.notFound('document', key)
+      if (current.r !== options.ifRevision) throw errors.conflict(key)
+      await this.db.del(META + key)
+    })
+  }
+
+  async *list(prefix: string, options: ListDocsOptions = {}): AsyncIterable<StoredDoc> {
+    const range = { gte: META + prefix, lt: upperBound(META + prefix), reverse: options.reverse ?? false, limit: options.limit ?? -1 }
+    for await (const [key, value] of this.db.iterator(range)) {
+      throwIfAborted(options.signal)
+      const entry = value as MetaEntry
+      yield { key: key.slice(META.length), doc: entry.d, revision: entry.r }
+    }
+  }
+}

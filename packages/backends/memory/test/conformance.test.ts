@@ -1,0 +1,10 @@
+import { conformance } from '@omega/conformance'
+import { MemoryBackend } from '@omega/memory'
+
+conformance('memory (package)', {
+  factory: () => new MemoryBackend(),
+  tamper: async (backend, sha256) => {
+    const bytes = (backend as MemoryBackend).data.blobs.get(sha256)!
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x01
+  },
+})

@@ -1,0 +1,56 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { OmegaError, type ErrorCode, type StorageBackend } from '@omega/core'
+import { expect } from 'vitest'
+
+/** How a backend package runs the suites. */
+export interface BackendSuiteOptions {
+  /** A fresh, unopened backend at `location` (a new temp location when omitted). Called many times. */
+  factory(location?: string): StorageBackend | Promise<StorageBackend>
+  /**
+   * Flips one byte of a stored blob of an open backend. Without it the integrity tests are
+   * reported as skipped, never silently dropped.
+   */
+  tamper?(backend: StorageBackend, sha256: string): Promise<void>
+  /** Extra store-level options passed to `Omega.open` (e.g. `{ fs: { fsync: false } }`). */
+  openOptions?: Readonly<Record<string, unknown>>
+  /** Implementation-specific tests, run inside the same describe(). */
+  additionalTests?(options: BackendSuiteOptions): void
+}
+
+/** A new empty temp directory. */
+export function tempDir(prefix = 'omega-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+/** Asserts that a promise rejects with an OmegaError of `code`, and returns it. */
+export async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<OmegaError> {
+  try {
+    await promise
+  } catch (err) {
+    if (!OmegaError.is(err)) throw new Error(`expected OmegaError ${code}, got ${String(err)}`, { cause: err })
+    expect(err.code, err.message).toBe(code)
+    return err
+  }
+  throw new Error(`expected rejection with ${code}, but it resolved`)
+}
+
+/** Validates suite options (misuse is a TypeError, as in abstract-level). */
+export function checkOptions(options: BackendSuiteOptions): void {
+  if (typeof options?.factory !== 'function') throw new TypeError('conformance: options.factory must be a function')
+}
+
+/** Bytes 0..255 repeated to `length`. */
+export function everyByte(length = 256 * 4): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => i % 256)
+}
+
+/** Yields `bytes` in chunks of `size`, optionally throwing after `failAfter` chunks. */
+export async function* chunked(bytes: Uint8Array, size: number, failAfter?: number): AsyncIterable<Uint8Array> {
+  let n = 0
+  for (let i = 0; i < bytes.byteLength; i += size) {
+    if (failAfter !== undefined && n++ >= failAfter) throw new Error('source failed mid-stream')
+    yield bytes.subarray(i, i + size)
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * **@omega/conformance**: the suites that prove a storage backend (and, later, a handler or a
+ * runtime) is correct. A backend package passes by calling {@link conformance} from one test file.
+ *
+ * @packageDocumentation
+ */
+import { describe } from 'vitest'
+import { blobTests } from './backend/blobs.js'
+import { lifecycleTests } from './backend/lifecycle.js'
+import { metadataTests } from './backend/metadata.js'
+import { checkOptions, type BackendSuiteOptions } from './context.js'
+import { modelTests } from './store/models.js'
+import { objectTests } from './store/objects.js'
+
+export type { BackendSuiteOptions } from './context.js'
+export { tempDir, rejectsWith, everyByte, chunked } from './context.js'
+export { TestLinear, openStore, snapshot } from './store/open-store.js'
+
+/** The StorageBackend contract: blobs, metadata with compare-and-set, lifecycle, integrity. */
+export function backendSuite(name: string, options: BackendSuiteOptions): void {
+  checkOptions(options)
+  describe(`${name}: backend`, () => {
+    blobTests(options)
+    metadataTests(options)
+    lifecycleTests(options)
+    options.additionalTests?.(options)
+  })
+}
+
+/** Omega-level behaviour on the backend, in the default bucket and in another one. */
+export function storeSuite(name: string, options: BackendSuiteOptions): void {
+  checkOptions(options)
+  for (const bucket of ['default', 'second']) {
+    describe(`${name}: store`, () => {
+      objectTests(options, bucket)
+      modelTests(options, bucket)
+    })
+  }
+}
+
+/** What a backend package calls: {@link backendSuite} and {@link storeSuite}. */
+export function conformance(name: string, options: BackendSuiteOptions): void {
+  backendSuite(name, options)
+  storeSuite(name, options)
+}

@@ -1,0 +1,160 @@
+import { Omega } from '@omega/core'
+import { describe, expect, it } from 'vitest'
+import { rejectsWith, type BackendSuiteOptions } from '../context.js'
+import { TestLinear, openStore, snapshot } from './open-store.js'
+
+/** Model versions, tags, revisions, per-version drop and blob collection on the backend. */
+export function modelTests(options: BackendSuiteOptions, bucket: string): void {
+  describe(`models (bucket ${bucket})`, () => {
+    it('every put is a new version; addressing by @n, @latest, @tag, ^ and ^^', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        const m1 = await om.models.put(new TestLinear({ w: 1 }), 'lin', { attributes: { team: 'a' } })
+        const m2 = await om.models.put(new TestLinear({ w: 2 }), 'lin', { attributes: { stage: 'dev' } })
+        const m3 = await om.models.put(new TestLinear({ w: 3 }), 'lin', { tag: 'production' })
+        expect([m1.version, m2.version, m3.version]).toEqual([1, 2, 3])
+        expect([m1.parent, m2.parent, m3.parent]).toEqual([null, 1, 2])
+        expect(m3.attributes).toEqual({ team: 'a', stage: 'dev' })
+        expect(m3.tags).toEqual(['production'])
+        const w = async (n: string): Promise<number> => ((await om.models.get(n)) as TestLinear).w
+        expect(await w('lin')).toBe(3)
+        expect(await w('lin@latest')).toBe(3)
+        expect(await w('lin@1')).toBe(1)
+        expect(await w('lin^')).toBe(2)
+        expect(await w('lin^^')).toBe(1)
+        expect(await w('lin@production')).toBe(3)
+        expect(await w('lin@production^')).toBe(2)
+        expect((await om.models.metadata('lin@2'))?.version).toBe(2)
+        expect((await om.models.get('lin@2')) instanceof TestLinear).toBe(true)
+        await om.models.tag('lin@1', 'production')
+        expect(await w('lin@production')).toBe(1)
+        expect((await om.models.metadata('lin'))?.tags).toEqual([])
+        const err = await rejectsWith(om.models.get('lin@99'), 'E_NOT_FOUND')
+        expect(err.message).toMatch(/3 version\(s\) exist/)
+        await rejectsWith(om.models.get('lin^^^^'), 'E_NOT_FOUND')
+        await rejectsWith(om.models.get('lin@staging'), 'E_NOT_FOUND')
+        await rejectsWith(om.models.tag('lin@7', 'x'), 'E_NOT_FOUND')
+        await rejectsWith(om.models.tag('lin@1', '123'), 'E_INVALID_ARGUMENT')
+        await rejectsWith(om.models.tag('lin@1', 'latest'), 'E_INVALID_ARGUMENT')
+        expect(await om.models.exists('lin@99')).toBe(false)
+        expect(await om.models.list()).toEqual(['lin'])
+      } finally {
+        await close()
+      }
+    })
+
+    it('revisions oldest first, with tags, parents and attributes', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        await om.models.put(new TestLinear({ w: 1 }), 'r')
+        await om.models.put(new TestLinear({ w: 2 }), 'r', { tag: 'prod', attributes: { note: 'second' } })
+        const revs = await om.models.revisions('r')
+        expect(revs.map((r) => [r.version, r.tags, r.parent, r.attributes])).toEqual([
+          [1, [], null, {}],
+          [2, ['prod'], 1, { note: 'second' }],
+        ])
+        expect(revs[0]!.sha256).toMatch(/^[0-9a-f]{64}$/)
+        await rejectsWith(om.models.revisions('none'), 'E_NOT_FOUND')
+        expect(await om.models.untag('r', 'prod')).toBe(true)
+        await rejectsWith(om.models.untag('r', 'prod'), 'E_NOT_FOUND')
+      } finally {
+        await close()
+      }
+    })
+
+    it('concurrent puts of one name get distinct versions and none is lost', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        const metas = await Promise.all(Array.from({ length: 25 }, (_, i) => om.models.put(new TestLinear({ w: i }), 'race')))
+        expect(metas.map((m) => m.version).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1))
+        const revs = await om.models.revisions('race')
+        expect(revs).toHaveLength(25)
+        const ws = await Promise.all(revs.map(async (r) => ((await om.models.get(`race@${r.version}`)) as TestLinear).w))
+        expect(ws.sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i))
+      } finally {
+        await close()
+      }
+    })
+
+    it('drop one version keeps the others, drops its tags and never reuses its number; drop all leaves no blob', async () => {
+      const { om, raw, close } = await openStore(options, bucket)
+      try {
+        await om.models.put(new TestLinear({ w: 1 }), 'd')
+        await om.models.put(new TestLinear({ w: 1 }), 'd')
+        await om.models.put(new TestLinear({ w: 3 }), 'd', { tag: 'prod' })
+        const sharedSha = (await om.models.metadata('d@1'))!.sha256
+        expect((await om.models.metadata('d@2'))!.sha256).toBe(sharedSha)
+        await om.models.drop('d@1')
+        expect(((await om.models.get('d@2')) as TestLinear).w).toBe(1)
+        await rejectsWith(om.models.get('d@1'), 'E_NOT_FOUND')
+        await om.models.drop('d@prod')
+        await rejectsWith(om.models.get('d@prod'), 'E_NOT_FOUND')
+        expect((await om.models.metadata('d'))!.version).toBe(2)
+        expect((await om.models.put(new TestLinear({ w: 4 }), 'd')).version).toBe(4)
+        expect((await om.models.revisions('d')).map((r) => r.version)).toEqual([2, 4])
+        await om.models.drop('d')
+        expect(await om.models.exists('d')).toBe(false)
+        expect((await snapshot(raw)).blobs).toEqual([])
+        expect((await om.models.put(new TestLinear(), 'd')).version).toBe(1)
+      } finally {
+        await close()
+      }
+    })
+
+    it('unfitted and fitted models round-trip and predict identically', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        const model = new TestLinear().fit([[1], [2], [3]], [3, 5, 7])
+        await om.models.put(model, 'fitted')
+        const back = (await om.models.get('fitted')) as TestLinear
+        expect(back.predict([[10]])).toEqual(model.predict([[10]]))
+        expect((await om.models.metadata('fitted'))!.kind).toBe('estimator.TestLinear')
+      } finally {
+        await close()
+      }
+    })
+
+    it('promotes to another bucket as a new independent version with promotedFrom', async () => {
+      const { om, raw, close } = await openStore(options, bucket)
+      try {
+        const prod = om.bucket('prod')
+        await om.models.put(new TestLinear({ w: 1 }), 'p')
+        await om.models.put(new TestLinear({ w: 2 }), 'p', { tag: 'production', attributes: { owner: 'ana' } })
+        await om.models.put(new TestLinear({ w: 9 }), 'p')
+        const promoted = await om.models.promote('p@production', prod.models)
+        expect(promoted).toMatchObject({ bucket: 'prod', name: 'p', version: 1 })
+        expect(promoted.attributes).toMatchObject({ owner: 'ana', promotedFrom: { bucket, name: 'p', version: 2 } })
+        expect(((await prod.models.get('p')) as TestLinear).w).toBe(2)
+        await om.models.drop('p')
+        expect(((await prod.models.get('p')) as TestLinear).w).toBe(2)
+        await rejectsWith(om.models.promote('p', om.models), 'E_INVALID_ARGUMENT')
+        const before = await snapshot(raw)
+        await rejectsWith(om.models.promote('missing', prod.models), 'E_NOT_FOUND')
+        expect(await snapshot(raw)).toEqual(before)
+        await prod.models.promote('p', om.models)
+        expect((await om.models.promote('p', om.models, { asname: 'p-copy' })).name).toBe('p-copy')
+        await om.datasets.put({ x: 1 }, 'cfg')
+        await om.datasets.promote('cfg', prod.datasets)
+        await om.datasets.put({ x: 2 }, 'cfg')
+        expect(await prod.datasets.get('cfg')).toEqual({ x: 1 })
+      } finally {
+        await close()
+      }
+    })
+
+    it('promotes between two instances (different stores)', async () => {
+      const a = await openStore(options, bucket)
+      const b = await Omega.open({ store: 'memory:' })
+      b.registerEstimator('TestLinear', TestLinear)
+      try {
+        await a.om.models.put(new TestLinear({ w: 5 }), 'x')
+        const meta = await a.om.models.promote('x', b.models)
+        expect(meta.attributes.promotedFrom).toMatchObject({ name: 'x', version: 1, store: a.raw.location })
+        expect(((await b.models.get('x')) as TestLinear).w).toBe(5)
+      } finally {
+        await a.close()
+        await b.close()
+      }
+    })
+  })
+}

@@ -1,0 +1,156 @@
+import { OmegaError, type Artifacts, type Handler } from '@omega/core'
+import { describe, expect, it } from 'vitest'
+import { rejectsWith, type BackendSuiteOptions } from '../context.js'
+import { openStore, snapshot } from './open-store.js'
+
+const HOSTILE = ['../x', 'a/../../etc/passwd', 'a//b', 'a/./b', '/abs', 'nul\u0000byte', 'x'.repeat(513), 'back\\slash', '..', '.', 'a/']
+
+/** Store behaviour on the backend: names, errors, listing, buckets, failed puts. */
+export function objectTests(options: BackendSuiteOptions, bucket: string): void {
+  describe(`objects (bucket ${bucket})`, () => {
+    it.each(HOSTILE.map((n) => [JSON.stringify(n).slice(0, 40), n]))('rejects hostile name %s with E_INVALID_NAME and writes nothing', async (_, name) => {
+      const { om, raw, close } = await openStore(options, bucket)
+      try {
+        await rejectsWith(om.datasets.put({ a: 1 }, name), 'E_INVALID_NAME')
+        await rejectsWith(om.models.put(new (await import('./open-store.js')).TestLinear(), name), 'E_INVALID_NAME')
+        await rejectsWith(om.datasets.get(name), 'E_INVALID_NAME')
+        expect(await snapshot(raw)).toEqual({ docs: [], blobs: [] })
+      } finally {
+        await close()
+      }
+    })
+
+    it('put/get/exists/metadata/drop of JSON and bytes', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        const meta = await om.datasets.put({ rows: [1, 2, 3] }, 'team/config', { attributes: { owner: 'ana' } })
+        expect(meta).toMatchObject({ name: 'team/config', bucket, prefix: 'data/', kind: 'json', attributes: { owner: 'ana' } })
+        expect(JSON.parse(JSON.stringify(meta))).toEqual(meta)
+        expect(await om.datasets.get('team/config')).toEqual({ rows: [1, 2, 3] })
+        expect(await om.datasets.exists('team/config')).toBe(true)
+        expect((await om.datasets.metadata('team/config'))?.sha256).toBe(meta.sha256)
+        const again = await om.datasets.put({ rows: [] }, 'team/config', { attributes: { stage: 'dev' } })
+        expect(again.attributes).toEqual({ owner: 'ana', stage: 'dev' })
+        expect(again.createdAt).toBe(meta.createdAt)
+        const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) % 256)
+        expect((await om.datasets.put(bytes, 'blob')).kind).toBe('file')
+        expect(Buffer.from((await om.datasets.get('blob')) as Uint8Array)).toEqual(Buffer.from(bytes))
+        expect(await om.datasets.drop('team/config')).toBe(true)
+        expect(await om.datasets.exists('team/config')).toBe(false)
+        expect(await om.datasets.metadata('team/config')).toBeUndefined()
+      } finally {
+        await close()
+      }
+    })
+
+    it('unknown names: E_NOT_FOUND naming the object; drop with force is quiet', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        const err = await rejectsWith(om.datasets.get('nope'), 'E_NOT_FOUND')
+        expect(err.message).toContain('nope')
+        await rejectsWith(om.models.get('nope'), 'E_NOT_FOUND')
+        await rejectsWith(om.datasets.drop('nope'), 'E_NOT_FOUND')
+        expect(await om.datasets.drop('nope', { force: true })).toBe(true)
+        expect(await om.datasets.exists('nope')).toBe(false)
+      } finally {
+        await close()
+      }
+    })
+
+    it('a value no handler supports is E_UNSUPPORTED naming its type, and nothing is written', async () => {
+      const { om, raw, close } = await openStore(options, bucket)
+      try {
+        class Mystery {
+          readonly x = () => 1
+        }
+        const err = await rejectsWith(om.models.put(new Mystery(), 'm'), 'E_UNSUPPORTED')
+        expect(err.message).toContain('Mystery')
+        await rejectsWith(om.datasets.put(new Mystery(), 'm'), 'E_UNSUPPORTED')
+        await rejectsWith(om.datasets.put({ a: 1 }, 'm', { kind: 'no.such.kind' }), 'E_UNSUPPORTED')
+        expect(await snapshot(raw)).toEqual({ docs: [], blobs: [] })
+      } finally {
+        await close()
+      }
+    })
+
+    it('a handler that throws mid-put leaves no metadata and no blob', async () => {
+      const { om, raw, close } = await openStore(options, bucket)
+      try {
+        const failing: Handler = {
+          kind: 'test.failing',
+          stores: ['datasets'],
+          supports: (v) => v instanceof Map,
+          async serialize(): Promise<Artifacts> {
+            async function* parts(): AsyncIterable<Uint8Array> {
+              yield new Uint8Array(1000).fill(1)
+              throw new Error('serialiser exploded')
+            }
+            return { kindMeta: {}, parts: { ok: new Uint8Array(500).fill(2), bad: parts() } }
+          },
+          deserialize: async () => new Map(),
+        }
+        om.registerHandler(failing)
+        await expect(om.datasets.put(new Map(), 'broken')).rejects.toThrow('serialiser exploded')
+        expect(await om.datasets.exists('broken')).toBe(false)
+        expect(await snapshot(raw)).toEqual({ docs: [], blobs: [] })
+      } finally {
+        await close()
+      }
+    })
+
+    it('replace: false refuses to overwrite', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        await om.datasets.put([1], 'once')
+        const err = await rejectsWith(om.datasets.put([2], 'once', { replace: false }), 'E_CONFLICT')
+        expect(OmegaError.is(err)).toBe(true)
+        expect(await om.datasets.get('once')).toEqual([1])
+      } finally {
+        await close()
+      }
+    })
+
+    it('lists sorted names with globs, regexps, kinds, temp and hidden names', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        for (const n of ['b', 'a', 'a/x', '_tmp', '.hidden', 'dir/.h', 'iris', 'iris-2']) await om.datasets.put({ n }, n)
+        await om.datasets.put(Uint8Array.of(1), 'bytes')
+        expect(await om.datasets.list()).toEqual(['a', 'a/x', 'b', 'bytes', 'iris', 'iris-2'])
+        expect(await om.datasets.list('iris*')).toEqual(['iris', 'iris-2'])
+        expect(await om.datasets.list('a*')).toEqual(['a'])
+        expect(await om.datasets.list('a/*')).toEqual(['a/x'])
+        expect(await om.datasets.list('**')).toEqual(['a', 'a/x', 'b', 'bytes', 'iris', 'iris-2'])
+        expect(await om.datasets.list('^i', { regexp: true })).toEqual(['iris', 'iris-2'])
+        expect(await om.datasets.list(undefined, { kind: 'file' })).toEqual(['bytes'])
+        expect(await om.datasets.list(undefined, { includeTemp: true })).toContain('_tmp')
+        expect(await om.datasets.list(undefined, { hidden: true })).toEqual(expect.arrayContaining(['.hidden', 'dir/.h']))
+        const raw = await om.datasets.list('iris', { raw: true })
+        expect(raw.map((m) => m.name)).toEqual(['iris'])
+        expect(await om.datasets.drop('iris*')).toBe(true)
+        expect(await om.datasets.list('iris*')).toEqual([])
+        await rejectsWith(om.datasets.drop('zzz*'), 'E_NOT_FOUND')
+      } finally {
+        await close()
+      }
+    })
+
+    it('buckets are isolated and listed', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        const other = om.bucket('other-bucket')
+        expect(other.bucketName).toBe('other-bucket')
+        expect(om.bucketName).toBe(bucket)
+        await om.datasets.put({ v: 'mine' }, 'shared-name')
+        await other.datasets.put({ v: 'theirs' }, 'shared-name')
+        expect(await om.datasets.get('shared-name')).toEqual({ v: 'mine' })
+        expect(await other.datasets.get('shared-name')).toEqual({ v: 'theirs' })
+        await other.datasets.put({}, 'only-there')
+        expect(await om.datasets.exists('only-there')).toBe(false)
+        expect(await om.buckets()).toEqual([bucket, 'other-bucket'].sort())
+        await rejectsWith(Promise.resolve().then(() => om.bucket('a/b')), 'E_INVALID_NAME')
+      } finally {
+        await close()
+      }
+    })
+  })
+}
