@@ -43,3 +43,4 @@ export function conformance(name: string, options: BackendSuiteOptions): void {
   backendSuite(name, options)
   storeSuite(name, options)
 }
+export { fixturePath, loadCsv, type NumericCsv } from './fixtures.js'

@@ -59,7 +59,7 @@ export class Omega implements PluginApi {
   /** Jobs. */
   readonly jobs: ObjectStore
 
-  private constructor(shared: Shared, bucket: string) {
+  protected constructor(shared: Shared, bucket: string) {
     this.#shared = shared
     this.bucketName = bucket
     const ctx = this.#context(bucket)

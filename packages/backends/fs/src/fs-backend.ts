@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
+import { link, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import {
   HashingReader,
@@ -111,8 +111,8 @@ class Paths {
     return path
   }
 
-  /** Writes a file atomically: temp file, fsync, rename, fsync of the directory. */
-  async writeAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  /** Writes (and fsyncs) a new temp file and returns its path. */
+  async writeTemp(data: string | Uint8Array): Promise<string> {
     const tmp = this.temp()
     const handle = await open(tmp, 'w')
     try {
@@ -121,6 +121,12 @@ class Paths {
     } finally {
       await handle.close()
     }
+    return tmp
+  }
+
+  /** Writes a file atomically: temp file, fsync, rename, fsync of the directory. */
+  async writeAtomic(target: string, data: string | Uint8Array): Promise<void> {
+    const tmp = await this.writeTemp(data)
     try {
       await rename(tmp, target)
     } catch (err) {
@@ -223,6 +229,7 @@ class FsMeta implements MetadataStore {
   async put(key: string, doc: JsonObject, options: CasOptions): Promise<string> {
     const path = this.paths.meta(key)
     await mkdir(dirname(path), { recursive: true })
+    if (options.ifRevision === null) return await this.#create(key, path, doc)
     return await withFileLock(path, async () => {
       const current = await readDoc(path)
       if ((current?.rev ?? null) !== options.ifRevision) throw errors.conflict(key)
@@ -230,6 +237,25 @@ class FsMeta implements MetadataStore {
       await this.paths.writeAtomic(path, JSON.stringify({ key, rev, doc } satisfies FileDoc))
       return rev
     })
+  }
+
+  /**
+   * Create-only needs no lock: link(2) publishes the fully written temp file under the target name
+   * atomically and fails with EEXIST if any document is there, whichever process wrote it.
+   */
+  async #create(key: string, path: string, doc: JsonObject): Promise<string> {
+    const rev = randomUUID()
+    const tmp = await this.paths.writeTemp(JSON.stringify({ key, rev, doc } satisfies FileDoc))
+    try {
+      await link(tmp, path)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw errors.conflict(key)
+      throw err
+    } finally {
+      await unlink(tmp).catch(() => undefined)
+    }
+    await this.paths.syncDir(dirname(path))
+    return rev
   }
 
   async delete(key: string, options: { readonly ifRevision: string }): Promise<void> {

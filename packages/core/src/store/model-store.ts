@@ -37,6 +37,11 @@ interface Tombstone {
 
 type VersionDoc = MetadataDoc & { version: number }
 
+interface Head {
+  readonly newest: number
+  readonly latest: VersionDoc | undefined
+}
+
 /**
  * `om.models`: every put is a new immutable version 1, 2, 3 … of the name. Each version is its own
  * document `bucket/models/<name>/@<version>`, created with compare-and-set "only if absent", so two
@@ -52,13 +57,23 @@ export class ModelStore extends ObjectStore {
     validateName(name)
     if (options.tag !== undefined) this.#checkTag(options.tag)
     if (options.replace === true && (await this.exists(name))) await this.drop(name)
-    const latest = await this.#latest(name)
-    const handler = this.ctx.handlers.select('models', model, { kind: options.kind, existingKind: latest?.kind })
+    let head = await this.#head(name)
+    const handler = this.ctx.handlers.select('models', model, { kind: options.kind, existingKind: head.latest?.kind })
     const artifacts = await handler.serialize(model, this.handlerContext(name, options))
-    const doc = await commit(this.ctx.backend, this.ctx.lock, artifacts, options.signal, (written) =>
-      this.#publish(name, handler.kind, artifacts.kindMeta, written, options.attributes, options.parent),
-    )
-    if (options.tag !== undefined) await this.#setTag(name, options.tag, doc.version)
+    const doc = await commit(this.ctx.backend, this.ctx.lock, artifacts, options.signal, async (written) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.#publish(name, handler.kind, artifacts.kindMeta, written, options.attributes, options.parent, head)
+        } catch (err) {
+          if (!OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
+          await backoff(attempt)
+          head = await this.#head(name)
+        }
+      }
+    })
+    // A new version carries no tag but the one this put sets.
+    if (options.tag === undefined) return { ...this.present(doc), tags: [] }
+    await this.#setTag(name, options.tag, doc.version)
     return await this.presentOne(doc)
   }
 
@@ -166,9 +181,16 @@ export class ModelStore extends ObjectStore {
   }
 
   protected override async adopt(name: string, source: MetadataDoc, artifacts: { kindMeta: JsonObject; parts: Record<string, AsyncIterable<Uint8Array>> }, attributes: JsonObject): Promise<Metadata> {
-    const doc = await commit(this.ctx.backend, this.ctx.lock, artifacts, undefined, (written) =>
-      this.#publish(name, source.kind, artifacts.kindMeta, written, attributes, undefined),
-    )
+    const doc = await commit(this.ctx.backend, this.ctx.lock, artifacts, undefined, async (written) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.#publish(name, source.kind, artifacts.kindMeta, written, attributes, undefined, await this.#head(name))
+        } catch (err) {
+          if (!OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
+          await backoff(attempt)
+        }
+      }
+    })
     return await this.presentOne(doc)
   }
 
@@ -181,6 +203,7 @@ export class ModelStore extends ObjectStore {
     return errors.notFound('model', parsed.name, this.bucket, 'list models with om.models.list()')
   }
 
+  /** Creates version `newest + 1` with compare-and-set "only if absent"; E_CONFLICT if another put won it. */
   async #publish(
     name: string,
     kind: string,
@@ -188,36 +211,29 @@ export class ModelStore extends ObjectStore {
     written: WrittenParts,
     attributes: JsonObject | undefined,
     parent: number | null | undefined,
+    head: Head,
   ): Promise<VersionDoc> {
-    for (let attempt = 0; ; attempt++) {
-      const newest = await this.#newestKey(name)
-      const latest = await this.#latest(name)
-      const version = (newest?.version ?? 0) + 1
-      const inherited = { ...(latest?.attributes ?? {}) }
-      for (const k of PER_VERSION_ATTRIBUTES) delete inherited[k]
-      const base = this.buildDoc(name, kind, kindMeta, written, undefined, undefined)
-      const doc: VersionDoc = {
-        ...base,
-        attributes: mergeAttributes(inherited, attributes),
-        version,
-        parent: parent === undefined ? (latest?.version ?? null) : parent,
-      }
-      try {
-        await this.ctx.backend.meta.put(this.#versionKey(name, version), metadataToJson(doc), { ifRevision: null })
-        return doc
-      } catch (err) {
-        if (!OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
-        await backoff(attempt)
-      }
+    const version = head.newest + 1
+    const inherited = { ...(head.latest?.attributes ?? {}) }
+    for (const k of PER_VERSION_ATTRIBUTES) delete inherited[k]
+    const doc: VersionDoc = {
+      ...this.buildDoc(name, kind, kindMeta, written, undefined, undefined),
+      attributes: mergeAttributes(inherited, attributes),
+      version,
+      parent: parent === undefined ? (head.latest?.version ?? null) : parent,
     }
+    await this.ctx.backend.meta.put(this.#versionKey(name, version), metadataToJson(doc), { ifRevision: null })
+    return doc
   }
 
-  /** The highest version key, tombstones included (numbering never reuses a dropped version). */
-  async #newestKey(name: string): Promise<{ version: number } | undefined> {
-    for await (const { doc } of this.ctx.backend.meta.list(`${this.key(name)}/@`, { reverse: true, limit: 1 })) {
-      return { version: doc.version as number }
+  /** One reverse scan: the highest version number (tombstones included, so numbers are never reused) and the latest live version. */
+  async #head(name: string): Promise<Head> {
+    let newest: number | undefined
+    for await (const { doc } of this.ctx.backend.meta.list(`${this.key(name)}/@`, { reverse: true })) {
+      newest ??= doc.version as number
+      if (!isTombstone(doc)) return { newest, latest: doc as unknown as VersionDoc }
     }
-    return undefined
+    return { newest: newest ?? 0, latest: undefined }
   }
 
   async #latest(name: string): Promise<VersionDoc | undefined> {

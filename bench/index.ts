@@ -1,0 +1,19 @@
+// omega benchmarks: `pnpm bench [--scope store|versions|all] [--reporter table|json]`.
+// Every figure is a ratio against the raw library doing the same work in the same run.
+import { parseArgs } from 'node:util'
+import { storeScope, versionsScope } from './scope-store.js'
+import type { Row } from './stats.js'
+
+const { values } = parseArgs({
+  options: { scope: { type: 'string', default: 'all' }, reporter: { type: 'string', default: 'table' } },
+})
+const scopes: Record<string, () => Promise<Row[]>> = { store: storeScope, versions: versionsScope }
+const chosen = values.scope === 'all' ? Object.keys(scopes) : values.scope!.split(',')
+const results: Record<string, Row[]> = {}
+console.log(`omega bench — node ${process.version}, ${new Date().toISOString()}`)
+for (const name of chosen) {
+  const scope = scopes[name]
+  if (!scope) throw new Error(`unknown scope "${name}" (scopes: ${Object.keys(scopes).join(', ')})`)
+  results[name] = await scope()
+}
+if (values.reporter === 'json') console.log(JSON.stringify(results, null, 2))
