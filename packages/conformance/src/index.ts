@@ -11,6 +11,8 @@ import { metadataTests } from './backend/metadata.js'
 import { checkOptions, type BackendSuiteOptions } from './context.js'
 import { modelTests } from './store/models.js'
 import { objectTests } from './store/objects.js'
+import { tableTests } from './store/datasets-tables.js'
+import { otherDatasetTests } from './store/datasets-other.js'
 
 export type { BackendSuiteOptions } from './context.js'
 export { tempDir, rejectsWith, everyByte, chunked } from './context.js'
@@ -34,6 +36,8 @@ export function storeSuite(name: string, options: BackendSuiteOptions): void {
     describe(`${name}: store`, () => {
       objectTests(options, bucket)
       modelTests(options, bucket)
+      tableTests(options, bucket)
+      otherDatasetTests(options, bucket)
     })
   }
 }
@@ -44,3 +48,5 @@ export function conformance(name: string, options: BackendSuiteOptions): void {
   storeSuite(name, options)
 }
 export { fixturePath, loadCsv, type NumericCsv } from './fixtures.js'
+export { sampleTable } from './store/datasets-tables.js'
+export { countingBackend } from './store/counting-backend.js'

@@ -19,6 +19,9 @@ import { BUILTIN_PRIORITY, PLUGIN_PRIORITY } from './registry/registry.js'
 import { GcLock } from './store/gc-lock.js'
 import { ModelStore } from './store/model-store.js'
 import { ObjectStore } from './store/object-store.js'
+import { DatasetStore } from './store/dataset-store.js'
+import { ArrowTableHandler } from './handler/builtin/arrow-table-handler.js'
+import { NdarrayHandler } from './handler/builtin/ndarray-handler.js'
 import type { StoreContext } from './store/store-context.js'
 
 /** Priority of the `json` fallback handler: below every other handler of the data stores. */
@@ -52,8 +55,8 @@ export class Omega implements PluginApi {
   readonly bucketName: string
   /** Models: every put is a new version (SPEC §4). */
   readonly models: ModelStore
-  /** Datasets (SPEC §3). */
-  readonly datasets: ObjectStore
+  /** Datasets (SPEC §3): Arrow tables, tensors, files, JSON. */
+  readonly datasets: DatasetStore
   /** Scripts. */
   readonly scripts: ObjectStore
   /** Jobs. */
@@ -64,7 +67,7 @@ export class Omega implements PluginApi {
     this.bucketName = bucket
     const ctx = this.#context(bucket)
     this.models = new ModelStore(ctx, 'models', 'models/')
-    this.datasets = new ObjectStore(ctx, 'datasets', 'data/')
+    this.datasets = new DatasetStore(ctx, 'datasets', 'data/')
     this.scripts = new ObjectStore(ctx, 'scripts', 'scripts/')
     this.jobs = new ObjectStore(ctx, 'jobs', 'jobs/')
   }
@@ -186,6 +189,8 @@ export class Omega implements PluginApi {
 
 function registerBuiltins(shared: Shared): void {
   shared.backends.register(MemoryBackend.SCHEME, (url) => new MemoryBackend(url.slice('memory:'.length) || undefined), BUILTIN_PRIORITY)
+  shared.handlers.register('arrow.table', new ArrowTableHandler(), BUILTIN_PRIORITY)
+  shared.handlers.register('ndarray', new NdarrayHandler(), BUILTIN_PRIORITY)
   shared.handlers.register('file', new FileHandler(), BUILTIN_PRIORITY)
   shared.handlers.register('json', new JsonHandler(), JSON_PRIORITY)
 }

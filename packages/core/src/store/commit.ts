@@ -13,16 +13,20 @@ export interface WrittenParts {
   readonly sha256: string
 }
 
+/** Writes one named part as a blob during a commit. */
+export type PartWriter = (name: string, source: Uint8Array | AsyncIterable<Uint8Array>) => Promise<BlobRef>
+
 /**
- * The only write path: write every part as a blob, then run `publish` (one compare-and-set on one
- * document), all under the shared GC lock. If anything fails before `publish` succeeds, the blobs
- * this call wrote are collected again, so a failed put leaves nothing behind.
+ * The only write path: `produce` writes parts as blobs (it may stream, deciding parts as it goes),
+ * then `publish` runs one compare-and-set on one document, all under the shared GC lock. If anything
+ * fails before `publish` succeeds, the blobs this call wrote are collected again, so a failed put
+ * leaves nothing behind.
  */
-export async function commit<T>(
+export async function commitWith<T>(
   backend: StorageBackend,
   lock: GcLock,
-  artifacts: Artifacts,
   signal: AbortSignal | undefined,
+  produce: (write: PartWriter) => Promise<void>,
   publish: (written: WrittenParts) => Promise<T>,
 ): Promise<T> {
   const written: BlobRef[] = []
@@ -30,11 +34,12 @@ export async function commit<T>(
   try {
     result = await lock.shared(async () => {
       const parts: Record<string, BlobRef> = {}
-      for (const [name, source] of Object.entries(artifacts.parts)) {
+      await produce(async (name, source) => {
         const ref = await backend.blobs.write(source, { signal })
         written.push(ref)
         parts[name] = { sha256: ref.sha256, size: ref.size }
-      }
+        return ref
+      })
       return { value: await publish(describeParts(parts)) }
     })
     return result.value
@@ -43,6 +48,25 @@ export async function commit<T>(
       await collectGarbage(backend, lock, written.map((r) => r.sha256)).catch(() => undefined)
     }
   }
+}
+
+/** {@link commitWith} for artifacts whose parts are known up front. */
+export async function commit<T>(
+  backend: StorageBackend,
+  lock: GcLock,
+  artifacts: Artifacts,
+  signal: AbortSignal | undefined,
+  publish: (written: WrittenParts) => Promise<T>,
+): Promise<T> {
+  return await commitWith(
+    backend,
+    lock,
+    signal,
+    async (write) => {
+      for (const [name, source] of Object.entries(artifacts.parts)) await write(name, source)
+    },
+    publish,
+  )
 }
 
 /** The object-level size and address of a set of parts. */

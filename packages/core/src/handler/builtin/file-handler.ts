@@ -29,10 +29,14 @@ export class FileHandler implements Handler<Uint8Array | Readable | FileRef> {
     const source: Uint8Array | AsyncIterable<Uint8Array> =
       value instanceof Uint8Array ? value : value instanceof Readable ? value : createReadStream(value.path)
     const meta: JsonObject = isFileRef(value) ? { filename: value.path.split(/[\\/]/).pop() ?? '' } : {}
+    if (Buffer.isBuffer(value)) meta.buffer = true
     return { kindMeta: meta, parts: { data: source } }
   }
 
+  /** The bytes: a Buffer if a Buffer was stored, else a Uint8Array. `om.datasets.open()` streams instead. */
   async deserialize(stored: StoredArtifacts): Promise<Uint8Array> {
-    return await stored.bytes('data')
+    const bytes = await stored.bytes('data')
+    if (stored.kindMeta.buffer === true) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    return Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes
   }
 }

@@ -1,0 +1,315 @@
+import { createReadStream, createWriteStream } from 'node:fs'
+import { rename, rm } from 'node:fs/promises'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { Table, Type, type RecordBatch } from 'apache-arrow'
+import { stringify } from 'csv-stringify'
+import { OmegaError, errors, throwIfAborted } from '../errors.js'
+import type { JsonObject } from '../json.js'
+import { encodeSchema, schemaDifferences } from '../data/arrow.js'
+import { checkColumns, selectColumns } from '../data/column-selection.js'
+import { csvTables, type CsvProgress, type ReadCsvOptions } from '../data/csv.js'
+import { compileFilter, type Filter } from '../data/filter.js'
+import { ArrowTableHandler, type TableKindMeta, type TableScan } from '../handler/builtin/arrow-table-handler.js'
+import { parseName, type ParsedName } from '../names/name-grammar.js'
+import { validateName } from '../names/validate-name.js'
+import type { StoredDoc } from '../backend/storage-backend.js'
+import { commitWith, describeParts, referencedBlobs, storedArtifacts, type PartWriter } from './commit.js'
+import { metadataToJson, type Metadata, type MetadataDoc } from './metadata.js'
+import { ObjectStore, type GetOptions, type PutOptions } from './object-store.js'
+import { CAS_RETRIES, backoff } from './store-context.js'
+
+/** Options of `om.datasets.put`. */
+export interface DatasetPutOptions extends PutOptions {
+  /** Tables: add the rows as new record batches instead of replacing (the schema must match). */
+  readonly append?: boolean
+}
+
+/** Options of `om.datasets.get` and `iter`. */
+export interface DatasetGetOptions extends GetOptions {
+  /** Keep only rows that match (tables only), evaluated batch by batch. */
+  readonly filter?: Filter
+  /** Columns to return (in addition to a `[…]` selector, which wins). */
+  readonly columns?: readonly string[]
+}
+
+/** Options of `readCsv`. */
+export interface DatasetReadCsvOptions extends ReadCsvOptions {
+  readonly append?: boolean
+  readonly attributes?: JsonObject
+}
+
+/** Options of `writeCsv`. */
+export interface WriteCsvOptions {
+  readonly onProgress?: (progress: CsvProgress) => void
+  readonly signal?: AbortSignal
+}
+
+/**
+ * `om.datasets`: tables (Arrow), tensors, files and JSON (SPEC §3). Tables support column
+ * selectors (`name[a,b]`, `name[^y]`), row ranges (`name#rows:start=A,end=B`), filters, chunked
+ * iteration (`name#iterchunks:chunksize=N`), appends and streaming CSV import and export.
+ */
+export class DatasetStore extends ObjectStore {
+  /**
+   * Stores a dataset. With `append: true`, an Arrow table or records are added as new record
+   * batches to the stored table (nothing stored is rewritten); a schema mismatch is E_DATA_SHAPE
+   * listing the differences, and nothing is appended.
+   */
+  override async put(value: unknown, name: string, options: DatasetPutOptions = {}): Promise<Metadata> {
+    if (!options.append) return await super.put(value, name, options)
+    validateName(name)
+    const handler = this.#tables()
+    if (!handler.supports(value)) throw errors.invalidArgument(`append needs an Arrow table, a RecordBatch or records (got ${typeof value})`)
+    for (let attempt = 0; ; attempt++) {
+      const existing = await this.ctx.backend.meta.get(this.key(name))
+      if (!existing) return await super.put(value, name, options)
+      try {
+        return await this.#append(value, name, existing, options)
+      } catch (err) {
+        if (!OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
+        await backoff(attempt)
+      }
+    }
+  }
+
+  /**
+   * Returns the dataset: a Table (with selectors, row range and filter applied), a Tensor, bytes
+   * or the JSON value.
+   *
+   * @throws {OmegaError} E_NOT_FOUND; E_INVALID_ARGUMENT for a missing column or a selector on a non-table
+   */
+  override async get(name: string, options: DatasetGetOptions = {}): Promise<unknown> {
+    return await super.get(name, options)
+  }
+
+  /**
+   * Iterates a table batch by batch with flat memory: stored batches as they are, or tables of
+   * exactly N rows with `name#iterchunks:chunksize=N` (the last one shorter), within
+   * `#rows:start=A,end=B` if given.
+   */
+  async *iter(name: string, options: DatasetGetOptions = {}): AsyncIterable<Table> {
+    const parsed = parseName(name)
+    const meta = await this.resolve(parsed)
+    if (!meta) throw this.notFound(parsed)
+    const { scan, chunkSize } = await this.#query(meta, parsed, options)
+    const batches = this.#tables().scan(storedArtifacts(this.ctx.backend, meta, options.signal), scan)
+    if (chunkSize === undefined) {
+      for await (const batch of batches) yield new Table([batch])
+      return
+    }
+    let pending: RecordBatch[] = []
+    let count = 0
+    for await (const batch of batches) {
+      let rest = batch
+      while (rest.numRows > 0) {
+        const take = Math.min(chunkSize - count, rest.numRows)
+        pending.push(take === rest.numRows ? rest : rest.slice(0, take))
+        count += take
+        rest = take === rest.numRows ? rest.slice(0, 0) : rest.slice(take)
+        if (count === chunkSize) {
+          yield new Table(pending)
+          pending = []
+          count = 0
+        }
+      }
+    }
+    if (count > 0) yield new Table(pending)
+  }
+
+  /** Streams a `file` dataset without loading it whole. */
+  async open(name: string, options: GetOptions = {}): Promise<Readable> {
+    const parsed = parseName(name)
+    const meta = await this.resolve(parsed)
+    if (!meta) throw this.notFound(parsed)
+    if (meta.kind !== 'file') throw errors.invalidArgument(`open() streams file datasets; "${name}" is ${meta.kind} (use get)`, { name, kind: meta.kind })
+    return Readable.from(storedArtifacts(this.ctx.backend, meta, options.signal).stream('data'))
+  }
+
+  /**
+   * Streams a CSV file (or stream) into a table in record batches of `chunkSize` rows, inferring
+   * column types from the first chunk. A malformed row fails with its line number and nothing is
+   * stored.
+   */
+  async readCsv(source: string | Readable, name: string, options: DatasetReadCsvOptions = {}): Promise<Metadata> {
+    validateName(name)
+    throwIfAborted(options.signal)
+    const input = typeof source === 'string' ? createReadStream(source) : source
+    const handler = this.#tables()
+    const existing = options.append ? await this.ctx.backend.meta.get(this.key(name)) : undefined
+    const stored = existing && this.#tableDoc(existing.doc as unknown as MetadataDoc, name)
+    const storedSchema = stored && (await handler.schema(storedArtifacts(this.ctx.backend, stored)))
+    let schema = storedSchema
+    const first = stored ? (stored.kindMeta as TableKindMeta).batches.length : 0
+    const batches: { rows: number }[] = []
+    const doc = await commitWith(
+      this.ctx.backend,
+      this.ctx.lock,
+      options.signal,
+      async (write) => {
+        for await (const table of csvTables(input, options)) {
+          if (schema) this.#checkSchema(schema, table, name)
+          else {
+            schema = table.schema
+            await write('schema', encodeSchema(schema))
+          }
+          batches.push(...(await handler.writeBatches(table, write, first + batches.length, options.signal)))
+        }
+      },
+      async (written) => {
+        const prior = stored ? (stored.kindMeta as TableKindMeta).batches : []
+        const kindMeta = handler.kindMeta(schema!, [...prior, ...batches])
+        const current = stored ? existing : await this.ctx.backend.meta.get(this.key(name))
+        const previous = current?.doc as unknown as MetadataDoc | undefined
+        const parts = stored ? { ...stored.parts, ...written.parts } : written.parts
+        const doc = this.#docWith(name, handler.kind, kindMeta, parts, previous, options.attributes)
+        await this.ctx.backend.meta.put(this.key(name), metadataToJson(doc), { ifRevision: current?.revision ?? null })
+        return { doc, replaced: stored ? undefined : previous }
+      },
+    )
+    if (doc.replaced) await this.collect(referencedBlobs(doc.replaced), doc.doc)
+    return this.present(doc.doc)
+  }
+
+  /** Writes a table dataset (selectors and filters allowed) to a CSV file, atomically. */
+  async writeCsv(name: string, path: string, options: WriteCsvOptions & DatasetGetOptions = {}): Promise<CsvProgress> {
+    const tmp = `${path}.omega-${process.pid}-${Date.now()}.tmp`
+    let rows = 0
+    let bytes = 0
+    const self = this
+    async function* lines(): AsyncIterable<unknown[]> {
+      let header = false
+      for await (const table of self.iter(name, options)) {
+        if (!header) {
+          yield table.schema.fields.map((f) => f.name)
+          header = true
+        }
+        const timestamps = table.schema.fields.map((f) => f.type.typeId === Type.Timestamp || f.type.typeId === Type.Date)
+        const columns = table.schema.fields.map((_, j) => table.getChildAt(j)!)
+        for (let i = 0; i < table.numRows; i++) {
+          yield columns.map((c, j) => {
+            const v = c.get(i) as unknown
+            return v === null ? '' : timestamps[j] ? new Date(Number(v)).toISOString() : typeof v === 'bigint' ? v.toString() : v
+          })
+        }
+        rows += table.numRows
+        options.onProgress?.({ rows, bytes })
+      }
+    }
+    const out = createWriteStream(tmp)
+    out.on('data', () => undefined)
+    const counter = stringify({ cast: { boolean: (b) => String(b) } })
+    counter.on('data', (d: Buffer) => (bytes += d.byteLength))
+    try {
+      await pipeline(Readable.from(lines()), counter, out)
+      await rename(tmp, path)
+    } catch (err) {
+      await rm(tmp, { force: true })
+      throw err
+    }
+    options.onProgress?.({ rows, bytes })
+    return { rows, bytes }
+  }
+
+  protected override async load(meta: MetadataDoc, parsed: ParsedName, options: DatasetGetOptions): Promise<unknown> {
+    const wantsTable = parsed.columns || parsed.operation || options.filter || options.columns
+    if (meta.kind !== 'arrow.table') {
+      if (wantsTable) {
+        throw errors.invalidArgument(`"${parsed.raw}" is a ${meta.kind} dataset; column selectors, filters and #operations apply to tables`, { name: meta.name, kind: meta.kind })
+      }
+      return await super.load(meta, parsed, options)
+    }
+    const { scan, chunkSize } = await this.#query(meta, parsed, options)
+    if (chunkSize !== undefined) throw errors.invalidArgument(`"${parsed.raw}": #iterchunks yields chunks; use om.datasets.iter(name)`)
+    return await this.#tables().read(storedArtifacts(this.ctx.backend, meta, options.signal), scan)
+  }
+
+  async #query(meta: MetadataDoc, parsed: ParsedName, options: DatasetGetOptions): Promise<{ scan: TableScan; chunkSize?: number }> {
+    const doc = this.#tableDoc(meta, parsed.raw)
+    const names = (doc.kindMeta as TableKindMeta).columns.map((c) => c.name as string)
+    const rows = (doc.kindMeta as TableKindMeta).rows
+    let columns: string[] | undefined
+    if (parsed.columns) columns = selectColumns(parsed.columns, names, meta.name)
+    else if (options.columns) columns = checkColumns(options.columns, names, meta.name)
+    const scan: { -readonly [K in keyof TableScan]: TableScan[K] } = {}
+    if (columns) scan.columns = columns
+    if (options.filter) scan.filter = compileFilter(options.filter, names, meta.name)
+    if (options.signal) scan.signal = options.signal
+    let chunkSize: number | undefined
+    const op = parsed.operation
+    if (op) {
+      const int = (key: string, fallback?: number): number => {
+        const raw = op.args[key]
+        if (raw === undefined && fallback !== undefined) return fallback
+        const n = Number(raw)
+        if (raw === undefined || !Number.isInteger(n) || n < 0) {
+          throw errors.invalidArgument(`"${parsed.raw}": #${op.op} needs ${key}= a non-negative integer`, { op: op.op, [key]: raw ?? null })
+        }
+        return n
+      }
+      if (op.op === 'iterchunks') {
+        chunkSize = int('chunksize')
+        if (chunkSize === 0) throw errors.invalidArgument(`"${parsed.raw}": chunksize must be at least 1`)
+        if (op.args.start !== undefined || op.args.end !== undefined) {
+          scan.start = int('start', 0)
+          scan.end = Math.min(rows, int('end', rows))
+        }
+      } else if (op.op === 'rows') {
+        scan.start = int('start', 0)
+        scan.end = Math.min(rows, int('end', rows))
+        if (scan.start > scan.end) throw errors.invalidArgument(`"${parsed.raw}": start is after end`)
+      } else {
+        throw errors.invalidArgument(`"${parsed.raw}": unknown operation #${op.op}; use #iterchunks:chunksize=N or #rows:start=A,end=B`)
+      }
+    }
+    return chunkSize === undefined ? { scan } : { scan, chunkSize }
+  }
+
+  async #append(value: unknown, name: string, existing: StoredDoc, options: DatasetPutOptions): Promise<Metadata> {
+    const handler = this.#tables()
+    const stored = this.#tableDoc(existing.doc as unknown as MetadataDoc, name)
+    const schema = await handler.schema(storedArtifacts(this.ctx.backend, stored))
+    const table = handler.toTable(value, schema)
+    this.#checkSchema(schema, table, name)
+    const prior = (stored.kindMeta as TableKindMeta).batches
+    let added: { rows: number }[] = []
+    const doc = await commitWith(
+      this.ctx.backend,
+      this.ctx.lock,
+      options.signal,
+      async (write: PartWriter) => {
+        added = await handler.writeBatches(table, write, prior.length, options.signal)
+      },
+      async (written) => {
+        const doc = this.#docWith(name, handler.kind, handler.kindMeta(schema, [...prior, ...added]), { ...stored.parts, ...written.parts }, stored, options.attributes)
+        await this.ctx.backend.meta.put(this.key(name), metadataToJson(doc), { ifRevision: existing.revision })
+        return doc
+      },
+    )
+    return this.present(doc)
+  }
+
+  #checkSchema(schema: import('apache-arrow').Schema, table: Table, name: string): void {
+    const diffs = schemaDifferences(schema, table.schema)
+    if (diffs.length > 0) {
+      throw errors.dataShape(`cannot append to "${name}": ${diffs.join('; ')}; nothing was appended`, { name, differences: diffs })
+    }
+  }
+
+  #docWith(name: string, kind: string, kindMeta: JsonObject, parts: MetadataDoc['parts'], previous: MetadataDoc | undefined, attributes: JsonObject | undefined): MetadataDoc {
+    return this.buildDoc(name, kind, kindMeta, describeParts({ ...parts }), previous, attributes)
+  }
+
+  #tableDoc(meta: MetadataDoc, name: string): MetadataDoc {
+    if (meta.kind !== 'arrow.table') {
+      throw errors.invalidArgument(`"${name}" is a ${meta.kind} dataset; this needs a table (arrow.table)`, { name, kind: meta.kind })
+    }
+    return meta
+  }
+
+  #tables(): ArrowTableHandler {
+    const handler = this.ctx.handlers.get('arrow.table')
+    if (!(handler instanceof ArrowTableHandler)) throw errors.unsupported('the arrow.table handler is not registered')
+    return handler
+  }
+}
