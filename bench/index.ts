@@ -2,12 +2,13 @@
 // Every figure is a ratio against the raw library doing the same work in the same run.
 import { parseArgs } from 'node:util'
 import { storeScope, versionsScope } from './scope-store.js'
+import { datasetsScope } from './scope-datasets.js'
 import type { Row } from './stats.js'
 
 const { values } = parseArgs({
   options: { scope: { type: 'string', default: 'all' }, reporter: { type: 'string', default: 'table' } },
 })
-const scopes: Record<string, () => Promise<Row[]>> = { store: storeScope, versions: versionsScope }
+const scopes: Record<string, () => Promise<Row[]>> = { store: storeScope, versions: versionsScope, datasets: datasetsScope }
 const chosen = values.scope === 'all' ? Object.keys(scopes) : values.scope!.split(',')
 const results: Record<string, Row[]> = {}
 console.log(`omega bench — node ${process.version}, ${new Date().toISOString()}`)

@@ -22,4 +22,15 @@ describe('examples', () => {
     expect(out).toMatch(/row 50: .* -> predicted 1, actual 1/)
     expect(out).toMatch(/row 100: .* -> predicted 2, actual 2/)
   })
+
+  it('datasets: CSV in, selectors, filter, append, iterate', () => {
+    const out = run('datasets.ts')
+    expect(out).toMatch(/^wine: 178 rows, 4 batches/m)
+    expect(out).toContain('wine[alcohol,target] -> alcohol:Float64, target:Int32')
+    expect(out).toContain('wine[^target] -> 13 feature columns')
+    expect(out).toContain('wine[alcohol:ash] -> alcohol, malic_acid, ash')
+    expect(out).toMatch(/alcohol >= 14\.2 and class 0\/1: \d+ rows/)
+    expect(out).toContain('iterchunks of 64 rows -> 64, 64, 50')
+    expect(out).toContain('rows 10..12 -> [ 14.1, 14.12, 13.75 ]')
+  })
 })

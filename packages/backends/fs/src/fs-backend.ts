@@ -37,6 +37,9 @@ interface FileDoc {
   doc: JsonObject
 }
 
+/** Blobs up to this size are read with one readFile instead of a stream. */
+const WHOLE_READ_LIMIT = 64 * 1024 * 1024
+
 /** Temp files older than this at open were left by a killed writer and are removed. */
 const STALE_TEMP_MS = 60 * 60 * 1000
 
@@ -182,7 +185,13 @@ class FsBlobs implements BlobStore {
     throwIfAborted(options.signal)
     const path = this.paths.blob(sha256)
     try {
-      for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+      // Blobs up to 64 MiB (dataset parts, most models) are read in one call; larger ones stream.
+      const size = (await stat(path)).size
+      if (size <= WHOLE_READ_LIMIT) {
+        yield await readFile(path)
+        return
+      }
+      for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) {
         throwIfAborted(options.signal)
         yield chunk as Buffer
       }

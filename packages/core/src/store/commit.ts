@@ -4,6 +4,7 @@ import { collectBytes, sha256Hex } from '../backend/hashing.js'
 import type { BlobRef, StorageBackend } from '../backend/storage-backend.js'
 import type { Artifacts, StoredArtifacts } from '../handler/handler.js'
 import type { GcLock } from './gc-lock.js'
+import { IO_CONCURRENCY, forEachLimit } from './pool.js'
 import type { MetadataDoc } from './metadata.js'
 
 /** Blobs written for one object, and the address that stands for all of them. */
@@ -63,7 +64,9 @@ export async function commit<T>(
     lock,
     signal,
     async (write) => {
-      for (const [name, source] of Object.entries(artifacts.parts)) await write(name, source)
+      await forEachLimit(Object.entries(artifacts.parts), IO_CONCURRENCY, async ([name, source]) => {
+        await write(name, source)
+      })
     },
     publish,
   )

@@ -5,6 +5,7 @@ import { batchOf, decodeColumn, decodeSchema, encodeColumn, encodeSchema, isArro
 import type { CompiledFilter } from '../../data/filter.js'
 import { isRecords, recordsToTable, type Row } from '../../data/records.js'
 import type { PartWriter } from '../../store/commit.js'
+import { IO_CONCURRENCY, forEachLimit } from '../../store/pool.js'
 import type { Artifacts, Handler, HandlerContext, StoredArtifacts } from '../handler.js'
 
 /** Rows per stored record batch: larger input batches are sliced, so a batch is read in bounded memory. */
@@ -71,7 +72,11 @@ export class ArrowTableHandler implements Handler<Table> {
     const out: { rows: number }[] = []
     for (const batch of this.slices(table)) {
       throwIfAborted(signal)
-      for (let j = 0; j < table.numCols; j++) await write(partName(first + out.length, j), encodeColumn(batch, j))
+      const index = first + out.length
+      const columns = Array.from({ length: table.numCols }, (_, j) => j)
+      await forEachLimit(columns, IO_CONCURRENCY, async (j) => {
+        await write(partName(index, j), encodeColumn(batch, j))
+      })
       out.push({ rows: batch.numRows })
     }
     return out
@@ -114,23 +119,31 @@ export class ArrowTableHandler implements Handler<Table> {
     // Every batch is built on the stored schema's fields, so batches read from separately encoded
     // parts (whose nullability or dictionary ids may differ) form one consistent Table.
     const canonical = new Map((await this.schema(stored)).fields.map((f) => [f.name, f]))
+    // The batches to read, with their first row; the next batch's parts are fetched while the
+    // current one is decoded, so storage reads overlap hashing and decoding.
+    const wanted: { index: number; first: number; rows: number }[] = []
     let offset = 0
     for (let i = 0; i < meta.batches.length; i++) {
       const rows = meta.batches[i]!.rows
-      const batchStart = offset
+      if (offset + rows > start && offset < end) wanted.push({ index: i, first: offset, rows })
       offset += rows
-      if (offset <= start) continue
-      if (batchStart >= end) return
+    }
+    const fetch = (i: number): Promise<Uint8Array[]> =>
+      Promise.all(needed.map((name) => stored.bytes(partName(i, names.indexOf(name)))))
+    let pending = wanted.length > 0 ? fetch(wanted[0]!.index) : undefined
+    for (const [w, { index: i, first: batchStart, rows }] of wanted.entries()) {
       throwIfAborted(scan.signal)
+      const parts = await pending!
+      pending = w + 1 < wanted.length ? fetch(wanted[w + 1]!.index) : undefined
+      pending?.catch(() => undefined)
       const fields = new Map<string, Field>()
       const data = new Map<string, Data>()
-      for (const name of needed) {
-        const part = partName(i, names.indexOf(name))
-        const decoded = decodeColumn(await stored.bytes(part), `part ${part} (column "${name}", batch ${i})`)
+      needed.forEach((name, k) => {
+        const decoded = decodeColumn(parts[k]!, `part ${partName(i, names.indexOf(name))} (column "${name}", batch ${i})`)
         const field = canonical.get(name) ?? decoded.field
         fields.set(name, field)
         data.set(name, decoded.data.type === field.type ? decoded.data : decoded.data.clone(field.type))
-      }
+      })
       let batch = batchOf(selected.map((n) => fields.get(n)!), selected.map((n) => data.get(n)!), rows)
       const from = Math.max(0, start - batchStart)
       const to = Math.min(rows, end - batchStart)
