@@ -50,3 +50,4 @@ export function conformance(name: string, options: BackendSuiteOptions): void {
 export { fixturePath, loadCsv, type NumericCsv } from './fixtures.js'
 export { sampleTable } from './store/datasets-tables.js'
 export { countingBackend } from './store/counting-backend.js'
+export { failingBackend } from './store/failing-backend.js'

@@ -2,6 +2,8 @@ import { Omega } from '@omega/core'
 import { describe, expect, it } from 'vitest'
 import { rejectsWith, type BackendSuiteOptions } from '../context.js'
 import { TestLinear, openStore, snapshot } from './open-store.js'
+import { failingBackend } from './failing-backend.js'
+import { sampleTable } from './datasets-tables.js'
 
 /** Model versions, tags, revisions, per-version drop and blob collection on the backend. */
 export function modelTests(options: BackendSuiteOptions, bucket: string): void {
@@ -142,6 +144,57 @@ export function modelTests(options: BackendSuiteOptions, bucket: string): void {
       }
     })
 
+    it('lineage walks promotedFrom and parent back to the first dev version', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        await om.models.put(new TestLinear(), 'lin')
+        await om.models.put(new TestLinear({ w: 2 }), 'lin', { attributes: { dataset: { Xname: 'x[^y]', rows: 3 } } })
+        await om.models.put(new TestLinear({ w: 3 }), 'lin', { tag: 'production' })
+        await om.models.promote('lin@production', om.bucket('staging').models)
+        await om.bucket('staging').models.promote('lin', om.bucket('prod').models)
+        const steps = await om.bucket('prod').models.lineage('lin')
+        expect(steps.map((s) => [s.relation, s.bucket, s.version])).toEqual([
+          ['self', 'prod', 1],
+          ['promotedFrom', 'staging', 1],
+          ['promotedFrom', bucket, 3],
+          ['parent', bucket, 2],
+          ['parent', bucket, 1],
+        ])
+        expect(steps[3]!.dataset).toEqual({ Xname: 'x[^y]', rows: 3 })
+        await om.models.drop('lin@1')
+        const cut = await om.bucket('prod').models.lineage('lin')
+        expect(cut.at(-1)).toMatchObject({ relation: 'parent', version: 1, unreachable: true })
+      } finally {
+        await close()
+      }
+    })
+
+    it('a promote interrupted mid-copy leaves no partial version or blob in the target', async () => {
+      const { om, close } = await openStore(options, bucket)
+      const targetRaw = await options.factory()
+      const state = { failAt: 1 }
+      const target = await Omega.open({ store: failingBackend(targetRaw, state), bucket })
+      target.registerEstimator('TestLinear', TestLinear)
+      try {
+        await om.models.put(new TestLinear({ w: 4 }), 'm')
+        await rejectsWith(om.models.promote('m', target.models), 'E_BACKEND')
+        expect(await target.models.exists('m')).toBe(false)
+        expect(await snapshot(targetRaw)).toEqual({ docs: [], blobs: [] })
+        await om.datasets.put(sampleTable(300, 100), 'table')
+        state.failAt = 8
+        await rejectsWith(om.datasets.promote('table', target.datasets), 'E_BACKEND')
+        expect(await target.datasets.exists('table')).toBe(false)
+        expect(await snapshot(targetRaw)).toEqual({ docs: [], blobs: [] })
+        state.failAt = 0
+        expect((await om.models.promote('m', target.models)).version).toBe(1)
+        await om.datasets.promote('table', target.datasets)
+        expect(((await target.datasets.get('table')) as { numRows: number }).numRows).toBe(300)
+      } finally {
+        await close()
+        await target.close()
+      }
+    })
+
     it('promotes between two instances (different stores)', async () => {
       const a = await openStore(options, bucket)
       const b = await Omega.open({ store: 'memory:' })
@@ -149,7 +202,8 @@ export function modelTests(options: BackendSuiteOptions, bucket: string): void {
       try {
         await a.om.models.put(new TestLinear({ w: 5 }), 'x')
         const meta = await a.om.models.promote('x', b.models)
-        expect(meta.attributes.promotedFrom).toMatchObject({ name: 'x', version: 1, store: a.raw.location })
+        expect(meta.attributes.promotedFrom).toMatchObject({ name: 'x', version: 1 })
+        expect(String((meta.attributes.promotedFrom as { store: string }).store)).toContain(a.raw.location)
         expect(((await b.models.get('x')) as TestLinear).w).toBe(5)
       } finally {
         await a.close()

@@ -1,5 +1,5 @@
 import { OmegaError, errors } from '../errors.js'
-import { mergeAttributes, type JsonObject } from '../json.js'
+import { mergeAttributes, type JsonObject, type JsonValue } from '../json.js'
 import { formatRef, isValidTag, parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
 import type { StoredDoc } from '../backend/storage-backend.js'
@@ -24,6 +24,23 @@ export interface Revision {
   readonly createdAt: string
   readonly parent: number | null
   readonly attributes: JsonObject
+}
+
+/** One step of a model's lineage, newest first. */
+export interface LineageStep {
+  /** How this step relates to the one before it: the start, its parent version, or its promotion source. */
+  readonly relation: 'self' | 'parent' | 'promotedFrom'
+  readonly bucket: string
+  readonly name: string
+  readonly version: number
+  /** Set when the step lives in another store (then the walk stops there). */
+  readonly store?: string
+  readonly sha256?: string
+  readonly createdAt?: string
+  /** The datasets a fit used (`attributes.dataset`), when recorded. */
+  readonly dataset?: JsonValue
+  /** True if the version was dropped or its store is not this one, so the walk stops. */
+  readonly unreachable?: boolean
 }
 
 /** Attributes that describe one version's provenance and are therefore not copied to the next put. */
@@ -114,6 +131,54 @@ export class ModelStore extends ObjectStore {
       parent: d.parent ?? null,
       attributes: d.attributes,
     }))
+  }
+
+  /**
+   * Walks a version's history, newest first: `promotedFrom` into other buckets of this store and
+   * `parent` within a name, back to the first version (or to a step in another store, or a dropped
+   * version, which end the walk).
+   */
+  async lineage(nameRef: string, options: { readonly maxSteps?: number } = {}): Promise<LineageStep[]> {
+    const parsed = parseName(nameRef)
+    const start = (await this.resolve(parsed)) as VersionDoc | undefined
+    if (!start) throw this.notFound(parsed)
+    const steps: LineageStep[] = []
+    let doc: VersionDoc | undefined = start
+    let store: ModelStore = this
+    let relation: LineageStep['relation'] = 'self'
+    const limit = options.maxSteps ?? 1000
+    while (doc && steps.length < limit) {
+      steps.push({
+        relation,
+        bucket: store.bucket,
+        name: doc.name,
+        version: doc.version,
+        sha256: doc.sha256,
+        createdAt: doc.createdAt,
+        ...(doc.attributes.dataset !== undefined && { dataset: doc.attributes.dataset }),
+      })
+      const from = doc.attributes.promotedFrom as { bucket?: string; name?: string; version?: number; store?: string } | undefined
+      let next: { store: ModelStore; name: string; version: number } | undefined
+      if (from?.name !== undefined && from.version !== undefined && from.bucket !== undefined) {
+        relation = 'promotedFrom'
+        if (from.store !== undefined && from.store !== this.storeUrl) {
+          steps.push({ relation, bucket: from.bucket, name: from.name, version: from.version, store: from.store, unreachable: true })
+          break
+        }
+        next = { store: store.bucket === from.bucket ? store : new ModelStore({ ...this.ctx, bucket: from.bucket }, this.store, this.prefix), name: from.name, version: from.version }
+      } else if (typeof doc.parent === 'number') {
+        relation = 'parent'
+        next = { store, name: doc.name, version: doc.parent }
+      }
+      if (!next) break
+      store = next.store
+      doc = (await store.ctx.backend.meta.get(store.#versionKey(next.name, next.version)))?.doc as unknown as VersionDoc | undefined
+      if (!doc || isTombstone(doc)) {
+        steps.push({ relation, bucket: store.bucket, name: next.name, version: next.version, unreachable: true })
+        break
+      }
+    }
+    return steps
   }
 
   protected override key(name: string): string {

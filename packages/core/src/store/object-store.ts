@@ -69,6 +69,12 @@ export class ObjectStore {
     return this.ctx.bucket
   }
 
+  /** The store as a URL (`level:/srv/.omega`, `s3://bucket/prefix`), for lineage across instances. */
+  get storeUrl(): string {
+    const { scheme, location } = this.ctx.backend
+    return location.startsWith(`${scheme}:`) ? location : `${scheme}:${location}`
+  }
+
   /** An identifier of the physical store, to tell whether a promote target is this very store. */
   get location(): string {
     return `${this.ctx.backend.scheme}|${this.ctx.backend.location}`
@@ -204,7 +210,7 @@ export class ObjectStore {
     const parts = Object.fromEntries(Object.keys(meta.parts).map((p) => [p, source.stream(p)]))
     const promotedFrom: JsonObject = { bucket: this.bucket, name: meta.name, sha256: meta.sha256 }
     if (meta.version !== undefined) promotedFrom.version = meta.version
-    if (target.location !== this.location) promotedFrom.store = this.ctx.backend.location
+    if (target.location !== this.location) promotedFrom.store = this.storeUrl
     const attributes = mergeAttributes(mergeAttributes(meta.attributes, options.attributes), { promotedFrom })
     return await target.adopt(targetName, meta, { kindMeta: meta.kindMeta, parts }, attributes)
   }
