@@ -1,51 +1,51 @@
 import type { DependencyContainer } from 'tsyringe'
 import { CheckedBackend } from './backend/checked-backend.js'
-import { MemoryBackend } from './backend/memory-backend.js'
 import type { BackendFactory, StorageBackend } from './backend/storage-backend.js'
 import { createContainer, resolve } from './di/container.js'
 import { TOKENS } from './di/tokens.js'
 import { errors } from './errors.js'
-import { FileHandler } from './handler/builtin/file-handler.js'
-import { JsonHandler } from './handler/builtin/json-handler.js'
-import { EstimatorHandler, type EstimatorAdapter, type EstimatorClass, type RegisterEstimatorOptions } from './handler/estimator-handler.js'
+import type { EstimatorAdapter, EstimatorClass, RegisterEstimatorOptions } from './handler/estimator-handler.js'
 import type { Handler } from './handler/handler.js'
 import type { HandlerRegistry } from './handler/handler-registry.js'
 import { validateBucket } from './names/validate-name.js'
 import { resolveOpenOptions, type OpenOptions, type ResolvedOpenOptions } from './open-options.js'
-import { loadPlugins, resolvePluginSpecifier } from './plugins/load-plugins.js'
+import { resolvePluginSpecifier } from './plugins/load-plugins.js'
 import type { PluginApi, RegisterOptions } from './plugins/plugin.js'
-import type { BackendRegistry } from './registry/backend-registry.js'
-import { BUILTIN_PRIORITY, PLUGIN_PRIORITY } from './registry/registry.js'
+import { PluginHost } from './plugins/plugin-host.js'
+import { InlineRuntime } from './runtime/inline-runtime.js'
+import { RuntimeFacade, RuntimeState } from './runtime/runtime-facade.js'
+import type { Runtime, RuntimeFactory } from './runtime/runtime.js'
+import { DatasetStore } from './store/dataset-store.js'
 import { GcLock } from './store/gc-lock.js'
 import { ModelStore } from './store/model-store.js'
 import { ObjectStore } from './store/object-store.js'
-import { DatasetStore } from './store/dataset-store.js'
-import { ArrowTableHandler } from './handler/builtin/arrow-table-handler.js'
-import { NdarrayHandler } from './handler/builtin/ndarray-handler.js'
 import type { StoreContext } from './store/store-context.js'
-
-/** Priority of the `json` fallback handler: below every other handler of the data stores. */
-const JSON_PRIORITY = -10
 
 /** State shared by an instance and its bucket views. */
 interface Shared {
   readonly container: DependencyContainer
   readonly options: ResolvedOpenOptions
-  readonly backends: BackendRegistry
-  readonly handlers: HandlerRegistry
+  readonly host: PluginHost
   readonly lock: GcLock
+  readonly runtime: RuntimeState
   backend: CheckedBackend | undefined
 }
 
+/** Options of {@link Omega.close}. */
+export interface CloseOptions {
+  /** Abort running runtime calls (they reject with E_ABORTED and store nothing) instead of waiting for them. @default false */
+  readonly abortRunning?: boolean
+}
+
 /**
- * An omega instance: a store (LevelDB by default), its registries and its buckets.
+ * An omega instance: a store (LevelDB by default), its registries, its runtime and its buckets.
  *
  * @example
  * ```ts
  * const om = await Omega.open()                      // LevelDB at $OMEGA_HOME or ./.omega
  * await om.models.put(model, 'iris-rf')
- * const prod = om.bucket('prod')
- * await om.models.promote('iris-rf', prod.models)
+ * await om.runtime.model('iris-rf').fit('iris[^target]', 'iris[target]')
+ * await om.models.promote('iris-rf', om.bucket('prod').models)
  * await om.close()
  * ```
  */
@@ -61,6 +61,8 @@ export class Omega implements PluginApi {
   readonly scripts: ObjectStore
   /** Jobs. */
   readonly jobs: ObjectStore
+  /** Runs models by name: `om.runtime.model('m').fit('data[^y]', 'data[y]')` (SPEC §6). */
+  readonly runtime: RuntimeFacade
 
   protected constructor(shared: Shared, bucket: string) {
     this.#shared = shared
@@ -70,38 +72,37 @@ export class Omega implements PluginApi {
     this.datasets = new DatasetStore(ctx, 'datasets', 'data/')
     this.scripts = new ObjectStore(ctx, 'scripts', 'scripts/')
     this.jobs = new ObjectStore(ctx, 'jobs', 'jobs/')
+    this.runtime = new RuntimeFacade(this.models, this.datasets, shared.runtime)
   }
 
   /**
    * Opens an instance: loads plugins, resolves the store URL through the backend registry and
-   * opens the store.
+   * opens the store. The runtime starts on first use.
    *
-   * @throws {OmegaError} E_LOCKED if another process holds the store; E_UNSUPPORTED for an unknown URL scheme
+   * @throws {OmegaError} E_LOCKED if another process holds the store; E_UNSUPPORTED for an unknown URL scheme or runtime
    */
   static async open(options: OpenOptions = {}): Promise<Omega> {
     const resolved = resolveOpenOptions(options)
     const plugins = resolved.plugins.map((p) => resolvePluginSpecifier(p))
     const container = createContainer({ ...resolved, plugins })
+    const host = new PluginHost(resolve(container, TOKENS.Backends), resolve(container, TOKENS.Handlers))
+    await host.load(plugins)
+    const opts = resolve(container, TOKENS.Options)
+    const runtimeFactory = chooseRuntime(opts, host)
     const shared: Shared = {
       container,
-      options: resolve(container, TOKENS.Options),
-      backends: resolve(container, TOKENS.Backends),
-      handlers: resolve(container, TOKENS.Handlers),
+      options: opts,
+      host,
       lock: new GcLock(),
+      runtime: new RuntimeState(async () => await runtimeFactory()),
       backend: undefined,
     }
-    registerBuiltins(shared)
-    const om = new Omega(shared, resolved.bucket)
-    await loadPlugins(plugins, om)
-    const raw: StorageBackend =
-      typeof resolved.store === 'string' ? await shared.backends.create(resolved.store, resolved) : resolved.store
-    if (typeof raw !== 'object' || raw === null || !raw.blobs || !raw.meta) {
-      throw errors.invalidArgument('store must be a store URL or a StorageBackend')
-    }
+    const raw: StorageBackend = typeof resolved.store === 'string' ? await host.backends.create(resolved.store, resolved) : resolved.store
+    if (typeof raw !== 'object' || raw === null || !raw.blobs || !raw.meta) throw errors.invalidArgument('store must be a store URL or a StorageBackend')
     const backend = new CheckedBackend(raw)
     await backend.open()
     shared.backend = backend
-    return om
+    return new Omega(shared, resolved.bucket)
   }
 
   /** An Omega bound to another bucket of the same store; `this` is unchanged. */
@@ -119,7 +120,7 @@ export class Omega implements PluginApi {
     return [...found].sort()
   }
 
-  /** The store URL or location this instance uses. */
+  /** The store location this instance uses. */
   get location(): string {
     return this.#backend.location
   }
@@ -134,37 +135,43 @@ export class Omega implements PluginApi {
     return this.#shared.options
   }
 
-  /** Flushes and closes the store and releases its lock. Every view of the instance is closed. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Waits for running runtime calls (or aborts them with `abortRunning`), stops the runtime's
+   * threads, flushes and closes the store and releases its lock. Every view of the instance is
+   * closed. Idempotent.
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
+    await this.#shared.runtime.close(options.abortRunning === true)
     const backend = this.#shared.backend
     if (backend) await backend.close()
   }
 
   registerBackend(scheme: string, factory: BackendFactory, options: RegisterOptions = {}): void {
-    if (typeof factory !== 'function') throw errors.invalidArgument(`registerBackend("${scheme}") needs a factory function`)
-    this.#shared.backends.register(scheme.toLowerCase(), factory, options.priority ?? PLUGIN_PRIORITY)
+    this.#shared.host.registerBackend(scheme, factory, options)
   }
 
+  /** Registers a handler in this instance. It reaches pool workers only if registered by a plugin module. */
   registerHandler(handler: Handler, options: RegisterOptions = {}): void {
-    if (!handler || typeof handler.kind !== 'string' || typeof handler.supports !== 'function') {
-      throw errors.invalidArgument('registerHandler needs a handler with kind, stores, supports, serialize and deserialize')
-    }
-    this.#shared.handlers.register(handler.kind, handler, options.priority ?? PLUGIN_PRIORITY)
+    this.#shared.host.registerHandler(handler, options)
   }
 
+  /** Registers an estimator class in this instance. It reaches pool workers only if registered by a plugin module. */
   registerEstimator<M extends object>(
     name: string,
     cls: EstimatorClass<M>,
     adapter?: EstimatorAdapter<M>,
     options: RegisterEstimatorOptions & RegisterOptions = {},
   ): void {
-    const handler = new EstimatorHandler(name, cls, adapter, options)
-    this.#shared.handlers.register(handler.kind, handler as unknown as Handler, options.priority ?? PLUGIN_PRIORITY)
+    this.#shared.host.registerEstimator(name, cls, adapter, options)
   }
 
-  /** The handler registry, for runtimes that execute models. @internal */
+  registerRuntime(name: string, factory: RuntimeFactory, options: RegisterOptions = {}): void {
+    this.#shared.host.registerRuntime(name, factory, options)
+  }
+
+  /** The handler registry. @internal */
   get handlers(): HandlerRegistry {
-    return this.#shared.handlers
+    return this.#shared.host.handlers
   }
 
   get #backend(): CheckedBackend {
@@ -180,17 +187,23 @@ export class Omega implements PluginApi {
         if (!shared.backend) throw errors.invalidArgument('the instance is not open yet')
         return shared.backend
       },
-      handlers: shared.handlers,
+      handlers: shared.host.handlers,
       lock: shared.lock,
       bucket,
     }
   }
 }
 
-function registerBuiltins(shared: Shared): void {
-  shared.backends.register(MemoryBackend.SCHEME, (url) => new MemoryBackend(url.slice('memory:'.length) || undefined), BUILTIN_PRIORITY)
-  shared.handlers.register('arrow.table', new ArrowTableHandler(), BUILTIN_PRIORITY)
-  shared.handlers.register('ndarray', new NdarrayHandler(), BUILTIN_PRIORITY)
-  shared.handlers.register('file', new FileHandler(), BUILTIN_PRIORITY)
-  shared.handlers.register('json', new JsonHandler(), JSON_PRIORITY)
+/**
+ * `runtime: 'pool'` needs a registered pool (the @omega/pool plugin; @omega/omega includes it),
+ * `'inline'` is built in, and a Runtime object is used as given. With no option, the pool is used
+ * when registered, else inline.
+ */
+function chooseRuntime(options: ResolvedOpenOptions, host: PluginHost): () => Promise<Runtime> {
+  const choice = options.runtime
+  if (typeof choice === 'object' && choice !== null) return async () => choice
+  const name = choice ?? (host.runtimes.find('pool') ? 'pool' : 'inline')
+  if (name === 'inline') return async () => new InlineRuntime(host.handlers)
+  const factory = host.runtimes.get(name)
+  return async () => await factory({ plugins: options.plugins, ...(options.threads !== undefined && { threads: options.threads }), options })
 }

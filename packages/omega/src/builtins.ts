@@ -1,6 +1,6 @@
 /**
  * The plugin that makes `@omega/omega` batteries-included: the LevelDB (default), fs and memory
- * stores and the ml.js estimators, all at built-in priority so that user plugins win. It is
+ * stores, the ml.js estimators and the worker-pool runtime, all at built-in priority so that user plugins win. It is
  * named by URL, so worker threads load exactly the same set.
  *
  * @packageDocumentation
@@ -9,11 +9,13 @@ import type { Plugin } from '@omega/core'
 import fsPlugin from '@omega/fs'
 import levelPlugin from '@omega/level'
 import mljsPlugin from '@omega/mljs'
+import poolPlugin from '@omega/pool'
 
 const builtins: Plugin = async (api) => {
   await levelPlugin(api)
   await fsPlugin(api)
   await mljsPlugin(api)
+  await poolPlugin(api)
 }
 export default builtins
 

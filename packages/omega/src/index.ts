@@ -15,6 +15,7 @@ export * from '@omega/core'
 export { LevelBackend, type LevelBackendOptions } from '@omega/level'
 export { FsBackend, type FsBackendOptions } from '@omega/fs'
 export { MLJS_ESTIMATORS } from '@omega/mljs'
+export { PoolRuntime, type PoolOptions } from '@omega/pool'
 export { Table, RecordBatch, tableFromArrays, vectorFromArray } from 'apache-arrow'
 export { BUILTINS_URL }
 

@@ -1,6 +1,7 @@
 import { OmegaError, errors } from '../errors.js'
 import { isPlainObject, toJson, type JsonObject, type JsonValue } from '../json.js'
 import { Tensor } from '../data/tensor.js'
+import { asTensor } from '../runtime/task-codec.js'
 import { describeType, type Artifacts, type HandlerContext, type ModelCallOptions, type ModelData, type ModelHandler, type StoredArtifacts } from './handler.js'
 
 /** Rows of features, as estimators take them. */
@@ -190,7 +191,7 @@ export class EstimatorHandler<M extends object = object> implements ModelHandler
 
 /** A 2-D tensor (or 1-D: one feature per row) as rows of numbers. */
 export function toMatrix(X: ModelData): Matrix {
-  const t = X
+  const t = asTensor(X, 'X')
   if (t.shape.length === 1) return Array.from(t.data as ArrayLike<number>, (v) => [Number(v)])
   if (t.shape.length !== 2) throw errors.dataShape(`X must be 2-D (rows × features), got shape [${t.shape.join(', ')}]`)
   const [rows, cols] = t.shape as [number, number]
@@ -205,7 +206,8 @@ export function toMatrix(X: ModelData): Matrix {
 }
 
 /** A 1-D target, or a 2-D one with a single column, as a flat array; several columns as rows. */
-export function toTarget(Y: ModelData): Target {
+export function toTarget(data: ModelData): Target {
+  const Y = asTensor(data, 'Y')
   if (Y.shape.length === 1 || (Y.shape.length === 2 && Y.shape[1] === 1)) return Array.from(Y.data as ArrayLike<number | bigint>, Number)
   return toMatrix(Y)
 }

@@ -1,4 +1,5 @@
 import type { JsonObject } from '../json.js'
+import type { Table } from 'apache-arrow'
 import type { Tensor } from '../data/tensor.js'
 
 /** The four stores of an Omega instance. */
@@ -60,8 +61,8 @@ export interface ModelCallOptions {
   readonly onProgress?: (progress: { readonly done: number; readonly total?: number; readonly message?: string }) => void
 }
 
-/** Feature matrix or target given to a model operation. */
-export type ModelData = Tensor
+/** Feature matrix or target given to a model operation: a table (columns are features) or a tensor. */
+export type ModelData = Tensor | Table
 
 /**
  * A handler whose values can be executed. Every operation is optional: a missing method means the

@@ -1,6 +1,7 @@
 import type { BackendFactory } from '../backend/storage-backend.js'
 import type { EstimatorAdapter, EstimatorClass, RegisterEstimatorOptions } from '../handler/estimator-handler.js'
 import type { Handler } from '../handler/handler.js'
+import type { RuntimeFactory } from '../runtime/runtime.js'
 
 /** Registration options: higher priority wins; built-ins use 0, plugins default to 100. */
 export interface RegisterOptions {
@@ -20,6 +21,8 @@ export interface PluginApi {
     adapter?: EstimatorAdapter<M>,
     options?: RegisterEstimatorOptions & RegisterOptions,
   ): void
+  /** Makes `Omega.open({ runtime: name })` use this runtime (the pool plugin registers `pool`). */
+  registerRuntime(name: string, factory: RuntimeFactory, options?: RegisterOptions): void
 }
 
 /**

@@ -1,45 +1,89 @@
-import type { JsonObject, JsonValue } from '../json.js'
+import type { JsonObject } from '../json.js'
 import type { SerializedError } from '../errors.js'
 
 /** Operations the runtime runs on a model by name. */
 export type RuntimeOperation = 'fit' | 'partialFit' | 'predict' | 'predictProba' | 'transform' | 'score' | 'gridsearch'
 
-/** Data given to a task: a dataset name (selectors allowed), or inline bytes. */
-export type DataRef = { readonly name: string } | { readonly inline: EncodedData }
-
-/** Inline data as bytes that can be transferred to a worker without copying. */
+/** Data as bytes that cross a thread boundary by transfer: Arrow IPC for tables, raw elements for tensors. */
 export interface EncodedData {
   readonly format: 'arrow-ipc' | 'tensor'
   readonly bytes: Uint8Array
+  /** Tensors: `{ dtype, shape }`. */
   readonly meta?: JsonObject
 }
 
+/** The model version a task runs on. `parts` may be omitted when the executor likely caches it. */
+export interface TaskModel {
+  readonly name: string
+  readonly version: number
+  readonly sha256: string
+  readonly kind: string
+  readonly kindMeta: JsonObject
+  readonly parts?: Readonly<Record<string, Uint8Array>>
+}
+
+/** Operations a task executes (gridsearch runs as many `foldScore` tasks and one `fit`). */
+export type TaskOperation = 'fit' | 'partialFit' | 'predict' | 'predictProba' | 'transform' | 'score' | 'foldScore'
+
 /** A unit of work as plain data: it crosses thread (later: process) boundaries unchanged. */
-export type Task =
-  | {
-      readonly type: 'model'
-      readonly op: RuntimeOperation
-      readonly model: string
-      readonly X?: DataRef
-      readonly Y?: DataRef
-      readonly options: JsonObject
-    }
-  | { readonly type: 'script'; readonly script: string; readonly args: JsonObject }
+export interface ModelTask {
+  readonly type: 'model'
+  readonly op: TaskOperation
+  readonly model: TaskModel
+  readonly X?: EncodedData
+  readonly Y?: EncodedData
+  /** Hyper-parameters to set before fitting (gridsearch), and handler options (ONNX `outputs`…). */
+  readonly params?: JsonObject
+  /** foldScore: rows to fit on and rows to score on. */
+  readonly train?: readonly number[]
+  readonly test?: readonly number[]
+  /** foldScore: `accuracy`, `r2`, `neg_mean_squared_error`, or the model's own score. */
+  readonly scoring?: string
+}
+
+/** Any task. Scripts join in a later issue. */
+export type Task = ModelTask
+
+/** A successful task's value, as data. */
+export type TaskResult =
+  | { readonly type: 'tensor'; readonly data: EncodedData }
+  | { readonly type: 'tensors'; readonly data: Readonly<Record<string, EncodedData>> }
+  | { readonly type: 'number'; readonly value: number }
+  | { readonly type: 'model'; readonly kind: string; readonly kindMeta: JsonObject; readonly parts: Readonly<Record<string, Uint8Array>> }
+
+/**
+ * A task's outcome. Errors travel as data because an error's class and code do not survive
+ * postMessage; `missingModel` asks the caller to send the model's bytes (the executor had no cached copy).
+ */
+export type TaskOutcome =
+  | { readonly ok: true; readonly result: TaskResult }
+  | { readonly ok: false; readonly error: SerializedError }
+  | { readonly ok: false; readonly missingModel: true }
 
 /** Cancellation and deadline of one runtime call. */
 export interface RunOptions {
   readonly signal?: AbortSignal
+  /** Reject with E_TIMEOUT after this many milliseconds (the worker is recycled if it does not stop). */
   readonly timeoutMs?: number
 }
-
-/** A task's result; errors travel as data because an error's class and code do not survive postMessage. */
-export type TaskOutcome =
-  | { readonly ok: true; readonly value?: EncodedData | JsonValue }
-  | { readonly ok: false; readonly error: SerializedError }
 
 /** Executes tasks: inline on the calling thread, on a worker pool, or (later) on a queue. */
 export interface Runtime {
   readonly kind: string
   run(task: Task, options?: RunOptions): Promise<TaskOutcome>
-  close(): Promise<void>
+  /** Waits for running tasks (or, with `force`, aborts them) and releases threads. */
+  close(options?: { readonly force?: boolean }): Promise<void>
 }
+
+/** What a runtime factory gets from the instance that opens it. */
+export interface RuntimeHost {
+  /** Plugin module URLs: a runtime loads them wherever tasks execute (every worker). */
+  readonly plugins: readonly string[]
+  /** Requested parallelism (`threads` option). */
+  readonly threads?: number
+  /** The open options, for runtime-specific settings. */
+  readonly options: Readonly<Record<string, unknown>>
+}
+
+/** Builds a runtime for an Omega instance. */
+export type RuntimeFactory = (host: RuntimeHost) => Runtime | Promise<Runtime>

@@ -3,7 +3,7 @@ import { mergeAttributes, type JsonObject, type JsonValue } from '../json.js'
 import { formatRef, isValidTag, parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
 import type { StoredDoc } from '../backend/storage-backend.js'
-import { commit, type WrittenParts } from './commit.js'
+import { commit, storedArtifacts, type WrittenParts } from './commit.js'
 import { metadataToJson, type Metadata, type MetadataDoc } from './metadata.js'
 import { ObjectStore, type PutOptions } from './object-store.js'
 import { CAS_RETRIES, backoff, objectKey } from './store-context.js'
@@ -44,7 +44,7 @@ export interface LineageStep {
 }
 
 /** Attributes that describe one version's provenance and are therefore not copied to the next put. */
-const PER_VERSION_ATTRIBUTES = ['promotedFrom', 'dataset', 'gridsearch', 'metrics'] as const
+const PER_VERSION_ATTRIBUTES = ['promotedFrom', 'dataset', 'gridsearch', 'metrics', 'features'] as const
 const VERSION_DIGITS = 10
 
 interface Tombstone {
@@ -179,6 +179,50 @@ export class ModelStore extends ObjectStore {
       }
     }
     return steps
+  }
+
+  /**
+   * The metadata of the version a name addresses, for runtimes.
+   *
+   * @throws {OmegaError} E_NOT_FOUND (naming how many versions exist for a missing version)
+   */
+  async version(nameRef: string): Promise<Metadata> {
+    const parsed = parseName(nameRef)
+    const doc = await this.resolve(parsed)
+    if (!doc) throw this.notFound(parsed)
+    return this.present(doc)
+  }
+
+  /** A version's parts, read and verified, for runtimes that ship them to a worker. */
+  async parts(meta: Metadata, signal?: AbortSignal): Promise<Record<string, Uint8Array>> {
+    const stored = storedArtifacts(this.ctx.backend, meta, signal)
+    const out: Record<string, Uint8Array> = {}
+    for (const part of stored.partNames) out[part] = await stored.bytes(part)
+    return out
+  }
+
+  /**
+   * Stores artifacts a runtime produced (a fitted model) as a new version with the given parent
+   * and attributes (merged over those copied forward).
+   */
+  async commitArtifacts(
+    name: string,
+    kind: string,
+    artifacts: { kindMeta: JsonObject; parts: Readonly<Record<string, Uint8Array>> },
+    options: { parent: number | null; attributes?: JsonObject; signal?: AbortSignal },
+  ): Promise<Metadata> {
+    const doc = await commit(this.ctx.backend, this.ctx.lock, { kindMeta: artifacts.kindMeta, parts: artifacts.parts }, options.signal, async (written) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          if (options.signal?.aborted) throw errors.aborted(options.signal.reason)
+          return await this.#publish(name, kind, artifacts.kindMeta, written, options.attributes, options.parent, await this.#head(name))
+        } catch (err) {
+          if (!OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
+          await backoff(attempt)
+        }
+      }
+    })
+    return { ...this.present(doc), tags: [] }
   }
 
   protected override key(name: string): string {

@@ -1,0 +1,225 @@
+import { Table, tableFromArrays } from 'apache-arrow'
+import { Omega, OmegaError, Tensor, type Metadata, type OpenOptions } from '@omega/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rejectsWith } from '../context.js'
+import { GdLinear, RunningMean, Troublemaker } from './test-plugin.js'
+
+/** The plugin of test estimators, loaded in the app and in every worker. */
+export const TEST_PLUGIN_URL = new URL('./test-plugin.js', import.meta.url).href
+
+/** How the runtime suite opens an instance. */
+export interface RuntimeSuiteOptions {
+  /** Opens an Omega with these options merged in (the suite adds `plugins: [TEST_PLUGIN_URL]`). */
+  open(options: OpenOptions): Promise<Omega>
+  /** The runtime runs tasks on other threads (crash and memory-limit tests need that). */
+  readonly threads: boolean
+}
+
+/** y = 2·x0 − x1 + 1 over n rows. */
+function linearTable(n: number): Table {
+  const x0 = Float64Array.from({ length: n }, (_, i) => (i % 17) / 4)
+  const x1 = Float64Array.from({ length: n }, (_, i) => (i % 5) / 2)
+  const y = x0.map((v, i) => 2 * v - x1[i]! + 1)
+  return tableFromArrays({ x0, x1, y })
+}
+
+/** Every runtime method and failure mode, on a runtime (inline, pool, or a plugin's). */
+export function runtimeSuite(name: string, options: RuntimeSuiteOptions): void {
+  describe(`${name}: runtime`, () => {
+    let om: Omega
+    beforeAll(async () => {
+      om = await options.open({ plugins: [TEST_PLUGIN_URL] })
+      await om.datasets.put(linearTable(200), 'lin')
+      await om.datasets.put(linearTable(1000), 'big')
+      await om.datasets.put({ not: 'a table' }, 'json-data', { kind: 'json' })
+    })
+    afterAll(async () => {
+      await om?.close()
+    })
+
+    it('fit by dataset names stores a new version with parent, lineage and features', async () => {
+      await om.models.put(new GdLinear({ epochs: 400, lr: 0.05 }), 'gd')
+      const meta = await om.runtime.model('gd').fit('lin[^y]', 'lin[y]')
+      expect(meta).toMatchObject({ name: 'gd', version: 2, parent: 1 })
+      const lin = await om.datasets.metadata('lin')
+      expect(meta.attributes.dataset).toEqual({ Xname: 'lin[^y]', Xsha256: lin!.sha256, Yname: 'lin[y]', Ysha256: lin!.sha256, rows: 200 })
+      expect(meta.attributes.features).toEqual({ count: 2, names: ['x0', 'x1'] })
+      const fitted = (await om.models.get('gd')) as GdLinear
+      expect(fitted.w![0]).toBeCloseTo(2, 1)
+      expect(((await om.models.get('gd^')) as GdLinear).w).toBeNull()
+    })
+
+    it('predict returns a Tensor for every kind of input, and "*" uses the last fit\'s data', async () => {
+      await om.models.put(new GdLinear({ epochs: 400 }), 'p')
+      await om.runtime.model('p').fit('lin[^y]', 'lin[y]')
+      const model = om.runtime.model('p')
+      const expected = ((await om.models.get('p')) as GdLinear).predict([[1, 1], [2, 0]])
+      const rows = [[1, 1], [2, 0]]
+      const inputs: unknown[] = [
+        rows,
+        [{ x0: 1, x1: 1 }, { x0: 2, x1: 0 }],
+        tableFromArrays({ x0: Float64Array.of(1, 2), x1: Float64Array.of(1, 0) }),
+        new Tensor('float64', [2, 2], Float64Array.of(1, 1, 2, 0)),
+        new Tensor('float32', [2, 2], Float32Array.of(1, 1, 2, 0)),
+      ]
+      for (const X of inputs) {
+        const y = await model.predict(X as never)
+        expect(y).toBeInstanceOf(Tensor)
+        expect(y.shape).toEqual([2])
+        const got = y.toArray() as number[]
+        got.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 10))
+      }
+      expect(((await model.predict('*')).toArray() as number[]).length).toBe(200)
+      expect(((await model.predict('lin[x0,x1]#rows:start=10,end=15')).toArray() as number[]).length).toBe(5)
+      await om.models.put(new RunningMean().fit([[0]], [2]), 'mean1')
+      expect((await om.runtime.model('mean1').predict([3, 4, 5])).toArray()).toEqual([2, 2, 2])
+    })
+
+    it('predict with rName stores the predictions as a dataset; inline data leaves no dataset behind', async () => {
+      const before = await om.datasets.list(undefined, { hidden: true, includeTemp: true })
+      await om.models.put(new GdLinear({ epochs: 50 }), 'r')
+      await om.runtime.model('r').fit([[1, 2], [2, 3], [3, 5]], [1, 2, 3])
+      expect(await om.datasets.list(undefined, { hidden: true, includeTemp: true })).toEqual(before)
+      const meta = (await om.runtime.model('r').predict('lin[^y]', { rName: 'preds' })) as Metadata
+      expect(meta).toMatchObject({ name: 'preds', kind: 'arrow.table', attributes: { model: 'r@2', X: 'lin[^y]' } })
+      const table = (await om.datasets.get('preds')) as Table
+      expect(table.numRows).toBe(200)
+      expect(table.schema.fields.map((f) => f.name)).toEqual(['y'])
+      expect((await om.models.metadata('r'))!.attributes.dataset).toEqual({ X: 'inline', Y: 'inline', rows: 3 })
+    })
+
+    it('predictProba, transform and score', async () => {
+      await om.models.put(new RunningMean().fit([[0], [0]], [1, 3]), 'rm')
+      const proba = await om.runtime.model('rm').predictProba([[1], [2], [3]])
+      expect(proba.shape).toEqual([3, 2])
+      expect(proba.toArray()).toEqual([[0.25, 0.75], [0.25, 0.75], [0.25, 0.75]])
+      const t = await om.runtime.model('rm').transform([[5, 6], [2, 2]])
+      expect(t.toArray()).toEqual([[3, 4], [0, 0]])
+      await om.models.put(new GdLinear({ epochs: 500 }), 's')
+      await om.runtime.model('s').fit('lin[^y]', 'lin[y]')
+      const r2 = await om.runtime.model('s').score('lin[^y]', 'lin[y]')
+      expect(r2).toBeGreaterThan(0.95)
+      expect(await om.runtime.model('s').score('*', '*')).toBe(r2)
+    })
+
+    it('partialFit consumes #iterchunks chunk by chunk and stores one version', async () => {
+      await om.models.put(new RunningMean(), 'inc')
+      const progress: number[] = []
+      const meta = await om.runtime.model('inc').partialFit('big[^y]#iterchunks:chunksize=300', 'big[y]#iterchunks:chunksize=300', {
+        onProgress: (p) => progress.push(p.done),
+      })
+      expect(progress).toEqual([1, 2, 3, 4])
+      expect(meta.version).toBe(2)
+      expect(meta.attributes.dataset).toMatchObject({ Xname: 'big[^y]#iterchunks:chunksize=300', rows: 1000, chunks: 4 })
+      const model = (await om.models.get('inc')) as RunningMean
+      expect(model.chunks).toBe(4)
+      expect(model.n).toBe(1000)
+      const single = await om.runtime.model('inc').partialFit([[1]], [100])
+      expect(((await om.models.get(`inc@${single.version}`)) as RunningMean).n).toBe(1001)
+      await rejectsWith(om.runtime.model('inc').partialFit('big[^y]#iterchunks:chunksize=300', 'big[y]'), 'E_INVALID_ARGUMENT')
+      await rejectsWith(om.runtime.model('inc').fit('big[^y]#iterchunks:chunksize=300', 'big[y]'), 'E_INVALID_ARGUMENT')
+    })
+
+    it('gridsearch runs every combination × fold and stores the best as a new version', async () => {
+      await om.models.put(new GdLinear(), 'grid')
+      const progress: number[] = []
+      const meta = await om.runtime.model('grid').gridsearch('lin[^y]', 'lin[y]', { params: { epochs: [1, 300], lr: [0.001, 0.05] }, cv: 3 }, {
+        onProgress: (p) => progress.push(p.done),
+      })
+      expect(progress).toHaveLength(12)
+      expect(Math.max(...progress)).toBe(12)
+      const report = meta.attributes.gridsearch as { best: { params: object; score: number }; scores: { params: object; folds: number[] }[]; cv: number }
+      expect(report.best.params).toEqual({ epochs: 300, lr: 0.05 })
+      expect(report.scores).toHaveLength(4)
+      expect(report.scores.every((s) => s.folds.length === 3)).toBe(true)
+      expect(report.cv).toBe(3)
+      const best = (await om.models.get('grid')) as GdLinear
+      expect([best.epochs, best.lr]).toEqual([300, 0.05])
+      const mse = await om.runtime.model('grid@1').gridsearch('lin[^y]', 'lin[y]', { params: { epochs: [5, 100] }, cv: 2, scoring: 'neg_mean_squared_error' })
+      expect((mse.attributes.gridsearch as { best: { params: object } }).best.params).toEqual({ epochs: 100 })
+      await rejectsWith(om.runtime.model('grid').gridsearch('lin[^y]', 'lin[y]', { params: { epochs: [] } }), 'E_INVALID_ARGUMENT')
+      await rejectsWith(om.runtime.model('grid').gridsearch('lin[^y]', 'lin[y]', { params: { epochs: [1] }, scoring: 'f1' }), 'E_INVALID_ARGUMENT')
+    })
+
+    it('a predict on name@2 uses version 2 while a fit writes version 3', async () => {
+      await om.models.put(new RunningMean().fit([[0]], [1]), 'v')
+      await om.models.put(new RunningMean().fit([[0]], [2]), 'v')
+      const fit = om.runtime.model('v').fit('big[^y]', 'big[y]')
+      const pinned = om.runtime.model('v@2').predict([[0]])
+      expect((await pinned).toArray()).toEqual([2])
+      expect((await fit).version).toBe(3)
+      expect((await om.runtime.model('v@2').predict([[0]])).toArray()).toEqual([2])
+    })
+
+    it('bad input: unknown model and dataset, wrong width, unfitted, row mismatch, selector on non-table', async () => {
+      const err = await rejectsWith(om.runtime.model('nope').predict([[1]]), 'E_NOT_FOUND')
+      expect(err.message).toContain('nope')
+      await om.models.put(new GdLinear({ epochs: 50 }), 'bad')
+      expect((await rejectsWith(om.runtime.model('bad').fit('missing-data[^y]', 'lin[y]'), 'E_NOT_FOUND')).message).toContain('missing-data')
+      await om.runtime.model('bad').fit('lin[^y]', 'lin[y]')
+      const shape = await rejectsWith(om.runtime.model('bad').predict([[1, 2, 3]]), 'E_DATA_SHAPE')
+      expect(shape.message).toMatch(/expects 2 features \(x0, x1\), X has 3/)
+      const unfitted = await rejectsWith(om.runtime.model('bad@1').predict([[1, 2]]), 'E_WORKER')
+      expect(unfitted.message).toContain('not fitted')
+      expect(unfitted.message).toContain('estimator.GdLinear predict of "bad@1"')
+      expect((await rejectsWith(om.runtime.model('bad').fit('lin[^y]', [1, 2, 3]), 'E_DATA_SHAPE')).message).toMatch(/Y has 3 rows but X has 200/)
+      await rejectsWith(om.runtime.model('bad').predict('json-data[a]'), 'E_INVALID_ARGUMENT')
+      await rejectsWith(om.runtime.model('bad').predict('json-data'), 'E_INVALID_ARGUMENT')
+      await rejectsWith(om.runtime.model('bad@1').predict('*'), 'E_INVALID_ARGUMENT')
+      await rejectsWith(om.runtime.model('bad').predict('lin[nope]'), 'E_INVALID_ARGUMENT')
+      expect((await om.models.revisions('bad')).length).toBe(2)
+    })
+
+    it('a framework error is E_WORKER carrying its message, and the store is unchanged', async () => {
+      await om.models.put(new Troublemaker('throw'), 'tm')
+      const before = await om.models.revisions('tm')
+      const err = await rejectsWith(om.runtime.model('tm').fit([[1]], [1]), 'E_WORKER')
+      expect(err.message).toContain('boom from the framework')
+      expect((await rejectsWith(om.runtime.model('tm').predict([[1]]), 'E_WORKER')).message).toContain('predict exploded inside the framework')
+      expect(await om.models.revisions('tm')).toEqual(before)
+      expect(OmegaError.is(err)).toBe(true)
+    })
+
+    it('abort before start, abort while running and timeoutMs reject and store nothing; the runtime keeps serving', async () => {
+      await om.models.put(new Troublemaker(options.threads ? 'spin' : 'sleep'), 'slow')
+      const ac = new AbortController()
+      ac.abort()
+      await rejectsWith(om.runtime.model('slow').predict([[1]], { signal: ac.signal }), 'E_ABORTED')
+      const running = new AbortController()
+      setTimeout(() => running.abort(), 200)
+      const t0 = Date.now()
+      const aborted = await rejectsWith(om.runtime.model('slow').predict([[1]], { signal: running.signal }), 'E_ABORTED')
+      expect(aborted.name).toBe('AbortError')
+      expect(Date.now() - t0).toBeLessThan(2500)
+      await rejectsWith(om.runtime.model('slow').predict([[1]], { timeoutMs: 150 }), 'E_TIMEOUT')
+      expect((await om.models.revisions('slow')).length).toBe(1)
+      await om.models.put(new RunningMean().fit([[0]], [7]), 'after')
+      expect((await om.runtime.model('after').predict([[0]])).toArray()).toEqual([7])
+    })
+
+    it.runIf(options.threads)('a worker that exits or runs out of memory rejects with E_WORKER and the pool serves later calls', async () => {
+      await om.models.put(new Troublemaker('exit'), 'exit')
+      const exited = await rejectsWith(om.runtime.model('exit').predict([[1]]), 'E_WORKER')
+      expect(exited.message).toMatch(/worker|exited/)
+      await om.models.put(new RunningMean().fit([[0]], [5]), 'alive')
+      expect((await om.runtime.model('alive').predict([[0]])).toArray()).toEqual([5])
+    })
+
+    it('close waits for running calls, or aborts them with abortRunning', async () => {
+      const other = await options.open({ plugins: [TEST_PLUGIN_URL] })
+      await other.models.put(new RunningMean().fit([[0]], [1]), 'm')
+      await other.models.put(new Troublemaker('sleep'), 'long')
+      const quick = other.runtime.model('m').fit([[0]], [3])
+      await other.close()
+      expect((await quick).version).toBe(2)
+      await rejectsWith(other.runtime.model('m').predict([[0]]), 'E_ABORTED')
+      const third = await options.open({ plugins: [TEST_PLUGIN_URL] })
+      await third.models.put(new Troublemaker('sleep'), 'long')
+      const long = rejectsWith(third.runtime.model('long').predict([[0]]), 'E_ABORTED')
+      await new Promise((r) => setTimeout(r, 100))
+      await third.close({ abortRunning: true })
+      expect((await long).message).toContain('closed')
+    })
+  })
+}
+

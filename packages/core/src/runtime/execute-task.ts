@@ -1,0 +1,154 @@
+import { OmegaError, errors } from '../errors.js'
+import type { JsonObject } from '../json.js'
+import { collectBytes } from '../backend/hashing.js'
+import { Tensor } from '../data/tensor.js'
+import type { HandlerContext, ModelHandler, StoredArtifacts } from '../handler/handler.js'
+import type { HandlerRegistry } from '../handler/handler-registry.js'
+import type { ModelCache } from './model-cache.js'
+import { score, takeRows } from './scoring.js'
+import { asTensor, decodeInput, encodeTensor, type ModelInput } from './task-codec.js'
+import type { ModelTask, Task, TaskOutcome, TaskResult } from './runtime.js'
+
+/** What a thread needs to execute tasks: the handlers its plugins registered and its model cache. */
+export interface ExecutionEnv {
+  readonly handlers: HandlerRegistry
+  readonly cache: ModelCache
+}
+
+/** Inputs already decoded on this thread (the inline runtime skips encoding). @internal */
+export interface LiveInputs {
+  readonly X?: ModelInput
+  readonly Y?: ModelInput
+}
+
+const MUTATING = new Set(['fit', 'partialFit', 'foldScore'])
+
+/**
+ * The one execution path, for the inline runtime and inside every pool worker: load the model
+ * (from the cache for read-only operations), decode the inputs, run the handler, and return the
+ * result as data. Never throws: failures come back as `{ ok: false, error }`, non-omega errors as
+ * E_WORKER carrying the framework's message.
+ */
+export async function executeTask(task: Task, env: ExecutionEnv, live: LiveInputs = {}): Promise<TaskOutcome> {
+  try {
+    return await execute(task, env, live)
+  } catch (err) {
+    return { ok: false, error: asWorkerError(err, task).toJSON() }
+  }
+}
+
+async function execute(task: ModelTask, env: ExecutionEnv, live: LiveInputs): Promise<TaskOutcome> {
+  const handler = env.handlers.get(task.model.kind) as ModelHandler
+  const op = task.op === 'foldScore' ? 'fit' : task.op
+  if (typeof handler[op] !== 'function') {
+    throw errors.unsupported(`${task.model.kind} models cannot ${op}${op === 'fit' || op === 'partialFit' ? ' (inference-only: fit in the source framework and put the new export)' : ''}`, {
+      kind: task.model.kind,
+      op,
+    })
+  }
+  const context: HandlerContext = { name: task.model.name, store: 'models', options: task.params ?? {} }
+  let model: unknown
+  if (MUTATING.has(task.op)) {
+    // A fit changes the model object in place, so it always starts from a fresh copy.
+    if (!task.model.parts) return { ok: false, missingModel: true }
+    model = await handler.deserialize(artifactsOf(task.model.kindMeta, task.model.parts), context)
+  } else {
+    model = env.cache.get(task.model.sha256)
+    if (model === undefined) {
+      if (!task.model.parts) return { ok: false, missingModel: true }
+      model = await handler.deserialize(artifactsOf(task.model.kindMeta, task.model.parts), context)
+      env.cache.set(task.model.sha256, model)
+    }
+  }
+  const X = live.X ?? (task.X && decodeInput(task.X))
+  const Y = live.Y ?? (task.Y && decodeInput(task.Y))
+  const params = task.params ?? {}
+  const call = { params }
+  const need = (input: ModelInput | undefined, what: string): ModelInput => {
+    if (!input) throw errors.invalidArgument(`${task.op} needs ${what}`)
+    return input
+  }
+  let result: TaskResult
+  switch (task.op) {
+    case 'fit':
+    case 'partialFit': {
+      if (Object.keys(params).length > 0 && handler.withParams) model = await handler.withParams(model, params)
+      const fitted = await handler[task.op]!(model, need(X, 'X'), Y, call)
+      result = await modelResult(handler, fitted, context)
+      break
+    }
+    case 'predict': {
+      const out = await handler.predict!(model, need(X, 'X'), call)
+      result = out instanceof Tensor
+        ? { type: 'tensor', data: encodeTensor(out, false) }
+        : { type: 'tensors', data: Object.fromEntries(Object.entries(out).map(([k, t]) => [k, encodeTensor(t, false)])) }
+      break
+    }
+    case 'predictProba':
+    case 'transform': {
+      const out = await handler[task.op]!(model, need(X, 'X'), call)
+      result = { type: 'tensor', data: encodeTensor(out, false) }
+      break
+    }
+    case 'score':
+      result = { type: 'number', value: await handler.score!(model, need(X, 'X'), need(Y, 'Y'), call) }
+      break
+    case 'foldScore': {
+      const x = asTensor(need(X, 'X'), 'X')
+      const y = asTensor(need(Y, 'Y'), 'Y')
+      if (handler.withParams) model = await handler.withParams(model, params)
+      const fitted = await handler.fit!(model, takeRows(x, task.train ?? []), takeRows(y, task.train ?? []), call)
+      const testX = takeRows(x, task.test ?? [])
+      const testY = takeRows(y, task.test ?? [])
+      let value: number
+      if (task.scoring) {
+        const predicted = await handler.predict!(fitted, testX, call)
+        if (!(predicted instanceof Tensor)) throw errors.unsupported('named scorers need a single-output model')
+        value = score(task.scoring, predicted, testY)
+      } else if (handler.score) {
+        value = await handler.score(fitted, testX, testY, call)
+      } else {
+        throw errors.unsupported(`${task.model.kind} has no score(); pass gridsearch({ scoring: 'accuracy' | 'r2' | 'neg_mean_squared_error' })`)
+      }
+      result = { type: 'number', value }
+      break
+    }
+  }
+  return { ok: true, result }
+}
+
+async function modelResult(handler: ModelHandler, model: unknown, context: HandlerContext): Promise<TaskResult> {
+  const artifacts = await handler.serialize(model, context)
+  const parts: Record<string, Uint8Array> = {}
+  for (const [name, source] of Object.entries(artifacts.parts)) {
+    parts[name] = source instanceof Uint8Array ? source : await collectBytes(source)
+  }
+  return { type: 'model', kind: handler.kind, kindMeta: artifacts.kindMeta, parts }
+}
+
+/** A handler's view of parts already in memory (the main thread read and verified them). */
+export function artifactsOf(kindMeta: JsonObject, parts: Readonly<Record<string, Uint8Array>>): StoredArtifacts {
+  const get = (part: string): Uint8Array => {
+    const bytes = parts[part]
+    if (!bytes) throw new OmegaError('E_INTEGRITY', `model part "${part}" is missing`, { details: { part } })
+    return bytes
+  }
+  return {
+    kindMeta,
+    partNames: Object.keys(parts),
+    bytes: async (part) => get(part),
+    async *stream(part) {
+      yield get(part)
+    },
+    size: (part) => get(part).byteLength,
+  }
+}
+
+function asWorkerError(err: unknown, task: ModelTask): OmegaError {
+  if (OmegaError.is(err)) return err
+  const message = err instanceof Error ? err.message : String(err)
+  return new OmegaError('E_WORKER', `${task.model.kind} ${task.op} of "${task.model.name}@${task.model.version}" failed: ${message}`, {
+    cause: err,
+    details: { kind: task.model.kind, op: task.op, name: task.model.name, version: task.model.version },
+  })
+}

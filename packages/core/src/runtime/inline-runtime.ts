@@ -1,0 +1,65 @@
+import { OmegaError, errors } from '../errors.js'
+import type { HandlerRegistry } from '../handler/handler-registry.js'
+import { executeTask, type LiveInputs } from './execute-task.js'
+import { ModelCache } from './model-cache.js'
+import type { RunOptions, Runtime, Task, TaskOutcome } from './runtime.js'
+
+/** Options the inline runtime also accepts: inputs already decoded on this thread. @internal */
+export interface InlineRunOptions extends RunOptions {
+  readonly live?: LiveInputs
+}
+
+/**
+ * Runs tasks on the calling thread with the same semantics as the pool (one execution path), for
+ * tiny models and debugging. A signal or timeout rejects the call and nothing is stored, but
+ * CPU-bound framework code already running on this thread cannot be preempted.
+ */
+export class InlineRuntime implements Runtime {
+  readonly kind = 'inline'
+  /** Inputs may be passed decoded (no copy, no encoding). */
+  readonly sameThread = true
+  readonly #env: { handlers: HandlerRegistry; cache: ModelCache }
+  readonly #running = new Set<Promise<unknown>>()
+
+  constructor(handlers: HandlerRegistry, cacheSize = 16) {
+    this.#env = { handlers, cache: new ModelCache(cacheSize) }
+  }
+
+  async run(task: Task, options: InlineRunOptions = {}): Promise<TaskOutcome> {
+    const signal = combine(options.signal, options.timeoutMs)
+    if (signal?.aborted) throw abortError(signal)
+    const work = executeTask(task, this.#env, options.live)
+    this.#running.add(work)
+    try {
+      if (!signal) return await work
+      return await new Promise<TaskOutcome>((resolve, reject) => {
+        const onAbort = (): void => reject(abortError(signal))
+        signal.addEventListener('abort', onAbort, { once: true })
+        work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+      })
+    } finally {
+      this.#running.delete(work)
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#running])
+    await this.#env.cache.clear()
+  }
+}
+
+/** One signal for a caller's signal and a timeout; its reason tells which fired. */
+export function combine(signal: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal | undefined {
+  if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs <= 0)) throw errors.invalidArgument(`timeoutMs must be a positive number, got ${timeoutMs}`)
+  const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs)
+  if (signal && timeout) return AbortSignal.any([signal, timeout])
+  return signal ?? timeout
+}
+
+/** E_TIMEOUT if the signal's reason is a timeout, else E_ABORTED (an OmegaError reason passes through). */
+export function abortError(signal: AbortSignal): OmegaError {
+  const reason = signal.reason as { name?: string } | undefined
+  if (OmegaError.is(reason)) return reason
+  if (reason?.name === 'TimeoutError') return new OmegaError('E_TIMEOUT', 'the runtime call timed out (timeoutMs); nothing was stored', { cause: reason })
+  return errors.aborted(reason)
+}

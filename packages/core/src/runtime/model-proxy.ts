@@ -1,0 +1,322 @@
+import { Table, vectorFromArray, type Vector } from 'apache-arrow'
+import { OmegaError, errors } from '../errors.js'
+import type { JsonObject } from '../json.js'
+import { Tensor } from '../data/tensor.js'
+import { isArrowTable } from '../data/arrow.js'
+import { parseName } from '../names/name-grammar.js'
+import type { Metadata } from '../store/metadata.js'
+import type { ModelStore } from '../store/model-store.js'
+import type { DatasetStore } from '../store/dataset-store.js'
+import type { LiveInputs } from './execute-task.js'
+import { runGridsearch, type GridsearchOptions } from './gridsearch.js'
+import { decodeInput, encodeInput, inputFeatures, inputRows, toModelInput, type ModelInput } from './task-codec.js'
+import type { EncodedData, ModelTask, RunOptions, Runtime, TaskModel, TaskOperation, TaskResult } from './runtime.js'
+
+/** Progress of a long call: chunks, folds or epochs done. */
+export interface Progress {
+  readonly done: number
+  readonly total?: number
+  readonly message?: string
+}
+
+/** Options of every runtime call. */
+export interface ModelRunOptions extends RunOptions {
+  /** Hyper-parameters to set before fitting, or handler options for inference (ONNX `outputs`…). */
+  readonly params?: JsonObject
+  readonly onProgress?: (progress: Progress) => void
+}
+
+/** Options of predict: `rName` stores the predictions as a dataset and returns its metadata. */
+export interface PredictOptions extends ModelRunOptions {
+  readonly rName?: string
+}
+
+/** What predict returns: one tensor, or a record of tensors for multi-output models. */
+export type Prediction = Tensor | Readonly<Record<string, Tensor>>
+
+/** X or Y of a runtime call: a dataset name (selectors allowed, `*` = the last fit's), or data. */
+export type DataArg = string | Table | Tensor | readonly Record<string, unknown>[] | readonly (readonly number[])[] | readonly number[]
+
+/** What the runtime facade gives each proxy. @internal */
+export interface RuntimeContext {
+  readonly models: ModelStore
+  readonly datasets: DatasetStore
+  runtime(): Promise<Runtime>
+  /** Runs a call so that `close()` waits for (or aborts) it; the signal fires when the instance closes with abort. */
+  track<T>(fn: (signal: AbortSignal | undefined) => Promise<T>, signal: AbortSignal | undefined): Promise<T>
+}
+
+/** A resolved X or Y: the data, where it came from, and its shape. */
+export interface ResolvedInput {
+  readonly input: ModelInput
+  readonly name?: string
+  readonly sha256?: string
+  readonly rows: number
+  readonly features: { count: number; names?: string[] }
+  /** True if the bytes are omega's own (from the store): they may be transferred without a copy. */
+  readonly owned: boolean
+}
+
+/**
+ * `om.runtime.model(name)`: runs fit, partialFit, predict, predictProba, transform, score and
+ * gridsearch on the runtime. The main thread resolves names and reads model bytes and data, the
+ * runtime computes, and the main thread commits results, so a failed, aborted or crashed call
+ * stores nothing.
+ */
+export class ModelProxy {
+  constructor(
+    readonly ctx: RuntimeContext,
+    readonly nameRef: string,
+  ) {}
+
+  /** Fits and stores the fitted model as a new version (parent: the version fitted from). */
+  async fit(X: DataArg, Y?: DataArg, options: ModelRunOptions = {}): Promise<Metadata> {
+    return await this.ctx.track(async (signal) => {
+      const meta = await this.ctx.models.version(this.nameRef)
+      if (isChunked(X)) throw errors.invalidArgument(`fit takes a whole dataset; use partialFit("${String(X)}") to learn chunk by chunk`)
+      const [x, y] = await this.#inputs(meta, X, Y, signal)
+      const result = await this.run('fit', meta, { x, y, params: options.params, parts: await this.ctx.models.parts(meta, signal) }, options, signal)
+      options.onProgress?.({ done: 1, total: 1 })
+      return await this.#commit(meta, result, { dataset: lineage(x, y), features: x.features }, signal)
+    }, options.signal)
+  }
+
+  /** Updates the model with one batch, or chunk by chunk for `name#iterchunks:chunksize=N`; stores one new version. */
+  async partialFit(X: DataArg, Y?: DataArg, options: ModelRunOptions = {}): Promise<Metadata> {
+    return await this.ctx.track(async (signal) => {
+      const meta = await this.ctx.models.version(this.nameRef)
+      if (!isChunked(X)) {
+        const [x, y] = await this.#inputs(meta, X, Y, signal)
+        const result = await this.run('partialFit', meta, { x, y, params: options.params, parts: await this.ctx.models.parts(meta, signal) }, options, signal)
+        options.onProgress?.({ done: 1, total: 1 })
+        return await this.#commit(meta, result, { dataset: lineage(x, y), features: x.features }, signal)
+      }
+      return await this.#partialFitChunks(meta, X as string, Y, options, signal)
+    }, options.signal)
+  }
+
+  /** Predictions as a Tensor (a record of tensors for multi-output models); with `rName`, stored as a dataset. */
+  async predict<T extends Prediction = Tensor>(X: DataArg, options?: ModelRunOptions): Promise<T>
+  async predict(X: DataArg, options: PredictOptions & { rName: string }): Promise<Metadata>
+  async predict(X: DataArg, options: PredictOptions = {}): Promise<Prediction | Metadata> {
+    return await this.ctx.track(async (signal) => {
+      const meta = await this.ctx.models.version(this.nameRef)
+      const [x] = await this.#inputs(meta, X, undefined, signal, true)
+      const result = await this.run('predict', meta, { x, params: options.params }, options, signal)
+      const prediction = decodePrediction(result)
+      if (options.rName === undefined) return prediction
+      const attributes: JsonObject = { model: `${meta.name}@${meta.version}`, ...(x.name !== undefined && { X: x.name }) }
+      return await this.ctx.datasets.put(predictionTable(prediction), options.rName, { attributes })
+    }, options.signal)
+  }
+
+  /** Class probabilities, one row per input row. */
+  async predictProba(X: DataArg, options: ModelRunOptions = {}): Promise<Tensor> {
+    return await this.#infer('predictProba', X, options)
+  }
+
+  /** The model's transform of X (scalers, decompositions). */
+  async transform(X: DataArg, options: ModelRunOptions = {}): Promise<Tensor> {
+    return await this.#infer('transform', X, options)
+  }
+
+  /** The model's score on X and Y (accuracy for classifiers, R² for regressors in ml.js). */
+  async score(X: DataArg, Y: DataArg, options: ModelRunOptions = {}): Promise<number> {
+    return await this.ctx.track(async (signal) => {
+      const meta = await this.ctx.models.version(this.nameRef)
+      const [x, y] = await this.#inputs(meta, X, Y, signal, true)
+      const result = await this.run('score', meta, { x, y, params: options.params }, options, signal)
+      if (result.type !== 'number') throw errors.unsupported('score returned no number')
+      return result.value
+    }, options.signal)
+  }
+
+  /**
+   * Cross-validated search over hyper-parameters: every combination × fold runs as its own task
+   * (in parallel on the pool); the best combination is fitted on all the data and stored as a new
+   * version with `attributes.gridsearch = { params, cv, scoring, scores, best }`.
+   */
+  async gridsearch(X: DataArg, Y: DataArg, search: GridsearchOptions, options: ModelRunOptions = {}): Promise<Metadata> {
+    return await this.ctx.track(async (signal) => {
+      const meta = await this.ctx.models.version(this.nameRef)
+      const [x, y] = await this.#inputs(meta, X, Y, signal)
+      const parts = await this.ctx.models.parts(meta, signal)
+      const outcome = await runGridsearch(this, meta, parts, x, y!, search, options, signal)
+      return await this.#commit(meta, outcome.model, { dataset: lineage(x, y), features: x.features, gridsearch: outcome.report }, signal)
+    }, options.signal)
+  }
+
+  /**
+   * Runs one task on the runtime: inputs are passed decoded to a same-thread runtime and encoded
+   * (transferred when omega owns the bytes) to others; a cache miss in the executor is answered
+   * by sending the model's bytes. @internal
+   */
+  async run(
+    op: TaskOperation,
+    meta: Metadata,
+    io: { x?: ResolvedInput; y?: ResolvedInput | undefined; params?: JsonObject | undefined; parts?: Record<string, Uint8Array>; extra?: Partial<ModelTask> },
+    options: RunOptions,
+    signal: AbortSignal | undefined,
+  ): Promise<TaskResult> {
+    const runtime = await this.ctx.runtime()
+    const sameThread = (runtime as { sameThread?: boolean }).sameThread === true
+    const live: LiveInputs = sameThread ? { ...(io.x && { X: io.x.input }), ...(io.y && { Y: io.y.input }) } : {}
+    // Encoded inputs are transferred, which detaches them: each attempt encodes afresh, and an
+    // attempt that may be retried (no model bytes sent) never transfers a caller's or a tensor's own buffer.
+    const encode = (input: ResolvedInput | undefined, retriable: boolean): EncodedData | undefined =>
+      sameThread || !input ? undefined : encodeInput(input.input, retriable || !input.owned)
+    const build = (parts: Record<string, Uint8Array> | undefined): ModelTask => {
+      const X = encode(io.x, parts === undefined)
+      const Y = encode(io.y, parts === undefined)
+      const model: TaskModel = { name: meta.name, version: meta.version!, sha256: meta.sha256, kind: meta.kind, kindMeta: meta.kindMeta, ...(parts && { parts }) }
+      return { type: 'model', op, model, ...(X && { X }), ...(Y && { Y }), ...(io.params && { params: io.params }), ...io.extra }
+    }
+    const runOptions = { ...(signal && { signal }), ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }), live }
+    let outcome = await runtime.run(build(io.parts), runOptions)
+    if (!outcome.ok && 'missingModel' in outcome) outcome = await runtime.run(build(await this.ctx.models.parts(meta, signal)), runOptions)
+    if (outcome.ok) return outcome.result
+    if ('missingModel' in outcome) throw new OmegaError('E_WORKER', 'the runtime asked for the model twice')
+    throw OmegaError.fromJSON(outcome.error)
+  }
+
+  async #infer(op: 'predictProba' | 'transform', X: DataArg, options: ModelRunOptions): Promise<Tensor> {
+    return await this.ctx.track(async (signal) => {
+      const meta = await this.ctx.models.version(this.nameRef)
+      const [x] = await this.#inputs(meta, X, undefined, signal, true)
+      const result = await this.run(op, meta, { x, params: options.params }, options, signal)
+      const out = decodePrediction(result)
+      if (!(out instanceof Tensor)) throw errors.unsupported(`${op} returned several outputs`)
+      return out
+    }, options.signal)
+  }
+
+  async #partialFitChunks(meta: Metadata, X: string, Y: DataArg | undefined, options: ModelRunOptions, signal: AbortSignal | undefined): Promise<Metadata> {
+    const xName = this.#star(meta, X, 'X')
+    const yName = Y === undefined ? undefined : typeof Y === 'string' ? this.#star(meta, Y, 'Y') : undefined
+    if (Y !== undefined && (yName === undefined || !isChunked(yName))) {
+      throw errors.invalidArgument(`with a chunked X ("${xName}"), Y must be a chunked dataset name too (e.g. "data[y]#iterchunks:chunksize=N")`)
+    }
+    const xMeta = await this.#datasetMeta(xName)
+    const yMeta = yName === undefined ? undefined : await this.#datasetMeta(yName)
+    const ys = yName === undefined ? undefined : this.ctx.datasets.iter(yName, { ...(signal && { signal }) })[Symbol.asyncIterator]()
+    let current = { kind: meta.kind, kindMeta: meta.kindMeta, parts: await this.ctx.models.parts(meta, signal) }
+    let rows = 0
+    let chunks = 0
+    let features: ResolvedInput['features'] | undefined
+    const total = Math.ceil(((xMeta.kindMeta.rows as number | undefined) ?? 0) / Number(parseName(xName).operation!.args.chunksize)) || undefined
+    for await (const chunk of this.ctx.datasets.iter(xName, { ...(signal && { signal }) })) {
+      const yChunk = ys ? (await ys.next()).value as Table | undefined : undefined
+      if (ys && (!yChunk || yChunk.numRows !== chunk.numRows)) throw errors.dataShape(`chunk ${chunks} of Y does not match X (${yChunk?.numRows ?? 0} vs ${chunk.numRows} rows)`)
+      const x = resolved(chunk, true, xName, xMeta.sha256)
+      features ??= x.features
+      const y = yChunk && resolved(yChunk, true, yName, yMeta?.sha256)
+      const step = { ...meta, kind: current.kind, kindMeta: current.kindMeta }
+      const result = await this.run('partialFit', step, { x, y, params: options.params, parts: current.parts }, options, signal)
+      if (result.type !== 'model') throw errors.unsupported('partialFit returned no model')
+      current = { kind: result.kind, kindMeta: result.kindMeta, parts: { ...result.parts } }
+      rows += chunk.numRows
+      chunks++
+      options.onProgress?.({ done: chunks, ...(total !== undefined && { total }), message: `${rows} rows` })
+    }
+    if (chunks === 0) throw errors.invalidArgument(`"${xName}" has no rows to fit`)
+    const dataset: JsonObject = { Xname: xName, Xsha256: xMeta.sha256, rows, chunks, ...(yName !== undefined && { Yname: yName, Ysha256: yMeta!.sha256 }) }
+    return await this.#commit(meta, { type: 'model', ...current }, { dataset, features: features! }, signal)
+  }
+
+  async #inputs(meta: Metadata, X: DataArg, Y: DataArg | undefined, signal: AbortSignal | undefined, checkFeatures = false): Promise<[ResolvedInput, ResolvedInput | undefined]> {
+    const x = await this.#resolve(meta, X, 'X', signal)
+    const y = Y === undefined ? undefined : await this.#resolve(meta, Y, 'Y', signal)
+    if (y && y.rows !== x.rows) throw errors.dataShape(`Y has ${y.rows} rows but X has ${x.rows}; they must match`, { xRows: x.rows, yRows: y.rows })
+    const expected = meta.attributes.features as { count?: number; names?: string[] } | undefined
+    if (checkFeatures && expected?.count !== undefined && x.features.count !== expected.count) {
+      const names = expected.names ? ` (${expected.names.join(', ')})` : ''
+      throw errors.dataShape(`model "${meta.name}@${meta.version}" expects ${expected.count} features${names}, X has ${x.features.count}`, {
+        expected: expected.count,
+        got: x.features.count,
+      })
+    }
+    return [x, y]
+  }
+
+  async #resolve(meta: Metadata, ref: DataArg, role: 'X' | 'Y', signal: AbortSignal | undefined): Promise<ResolvedInput> {
+    if (typeof ref !== 'string') return resolved(toModelInput(ref, role), false)
+    const name = this.#star(meta, ref, role)
+    if (isChunked(name)) throw errors.invalidArgument(`${role} "${name}" is chunked; only partialFit consumes chunks`)
+    const dataset = await this.#datasetMeta(name)
+    const value = await this.ctx.datasets.get(name, { ...(signal && { signal }) })
+    if (!isArrowTable(value) && !(value instanceof Tensor)) {
+      throw errors.invalidArgument(`dataset "${name}" is ${dataset.kind}; models take tables or tensors`, { name, kind: dataset.kind })
+    }
+    return resolved(value, true, name, dataset.sha256)
+  }
+
+  async #datasetMeta(name: string): Promise<Metadata> {
+    const meta = await this.ctx.datasets.metadata(name)
+    if (!meta) throw errors.notFound('dataset', parseName(name).name, this.ctx.datasets.bucket, 'put it first, or pass the data inline')
+    return meta
+  }
+
+  #star(meta: Metadata, ref: string, role: 'X' | 'Y'): string {
+    if (ref !== '*') return ref
+    const linked = (meta.attributes.dataset as Record<string, unknown> | undefined)?.[`${role}name`]
+    if (typeof linked !== 'string') {
+      throw errors.invalidArgument(`"*" uses the datasets of the last fit, but "${meta.name}@${meta.version}" has no ${role} dataset recorded`)
+    }
+    return linked
+  }
+
+  async #commit(meta: Metadata, result: TaskResult, attributes: { dataset: JsonObject; features: ResolvedInput['features']; gridsearch?: JsonObject }, signal: AbortSignal | undefined): Promise<Metadata> {
+    if (result.type !== 'model') throw errors.unsupported('the runtime returned no model to store')
+    if (signal?.aborted) throw errors.aborted(signal.reason)
+    const features: JsonObject = { count: attributes.features.count, ...(attributes.features.names && { names: attributes.features.names }) }
+    return await this.ctx.models.commitArtifacts(meta.name, result.kind, result, {
+      parent: meta.version!,
+      attributes: { dataset: attributes.dataset, features, ...(attributes.gridsearch && { gridsearch: attributes.gridsearch }) },
+      ...(signal && { signal }),
+    })
+  }
+}
+
+function isChunked(ref: unknown): boolean {
+  return typeof ref === 'string' && ref !== '*' && parseName(ref).operation?.op === 'iterchunks'
+}
+
+function resolved(input: ModelInput, owned: boolean, name?: string, sha256?: string): ResolvedInput {
+  return { input, owned, rows: inputRows(input), features: inputFeatures(input), ...(name !== undefined && { name }), ...(sha256 !== undefined && { sha256 }) }
+}
+
+function lineage(x: ResolvedInput, y: ResolvedInput | undefined): JsonObject {
+  return {
+    ...(x.name !== undefined ? { Xname: x.name, Xsha256: x.sha256 ?? null } : { X: 'inline' }),
+    ...(y && (y.name !== undefined ? { Yname: y.name, Ysha256: y.sha256 ?? null } : { Y: 'inline' })),
+    rows: x.rows,
+  }
+}
+
+function decodePrediction(result: TaskResult): Prediction {
+  if (result.type === 'tensor') return decodeInput(result.data) as Tensor
+  if (result.type === 'tensors') return Object.fromEntries(Object.entries(result.data).map(([k, v]) => [k, decodeInput(v) as Tensor]))
+  throw errors.unsupported('the runtime returned no predictions')
+}
+
+/** Predictions as a table: `y` (1-D), `y0…yk` (2-D), or per output for multi-output models. */
+export function predictionTable(prediction: Prediction): Table {
+  const columns: Record<string, Vector> = {}
+  const add = (name: string, t: Tensor): void => {
+    const rows = t.shape[0] ?? 1
+    const width = t.shape.slice(1).reduce((a, b) => a * b, 1)
+    const data = t.data as unknown as ArrayLike<unknown> & { constructor: new (n: number) => { [i: number]: unknown } }
+    if (width === 1) {
+      columns[name] = vectorFromArray(data as never) as Vector
+      return
+    }
+    for (let j = 0; j < width; j++) {
+      const column = new data.constructor(rows)
+      for (let i = 0; i < rows; i++) column[i] = data[i * width + j]
+      columns[`${name}${j}`] = vectorFromArray(column as never) as Vector
+    }
+  }
+  if (prediction instanceof Tensor) add('y', prediction)
+  else for (const [k, t] of Object.entries(prediction)) add(k, t)
+  return new Table(columns)
+}

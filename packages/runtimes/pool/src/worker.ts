@@ -1,0 +1,49 @@
+/**
+ * The pool's worker: loads the instance's plugins once (so user estimators, handlers and backends
+ * are registered exactly as in the application), then executes tasks with core's one execution
+ * path, keeping an LRU of deserialised models by sha256. Results go back with their buffers
+ * transferred, not copied.
+ *
+ * @packageDocumentation
+ */
+import { workerData } from 'node:worker_threads'
+import { Piscina } from 'piscina'
+import { ModelCache, PluginHost, executeTask, type Task, type TaskOutcome } from '@omega/core'
+
+interface PoolWorkerData {
+  readonly plugins: readonly string[]
+  readonly cacheSize: number
+}
+
+const data = workerData as PoolWorkerData
+const host = new PluginHost()
+await host.load(data.plugins)
+const env = { handlers: host.handlers, cache: new ModelCache(data.cacheSize) }
+
+/** Runs one task; never throws (errors come back as data). */
+export default async function run(task: Task): Promise<unknown> {
+  const outcome = await executeTask(task, env)
+  return Piscina.move(movable(outcome) as Parameters<typeof Piscina.move>[0])
+}
+
+/** Wraps an outcome so Piscina transfers the ArrayBuffers of its result instead of copying them. */
+function movable(outcome: TaskOutcome): object {
+  const buffers = new Set<ArrayBuffer>()
+  const add = (bytes: Uint8Array): void => {
+    if (bytes.buffer instanceof ArrayBuffer && bytes.byteLength === bytes.buffer.byteLength) buffers.add(bytes.buffer)
+  }
+  if (outcome.ok) {
+    const r = outcome.result
+    if (r.type === 'tensor') add(r.data.bytes)
+    else if (r.type === 'tensors') Object.values(r.data).forEach((d) => add(d.bytes))
+    else if (r.type === 'model') Object.values(r.parts).forEach(add)
+  }
+  return {
+    get [Piscina.transferableSymbol]() {
+      return [...buffers]
+    },
+    get [Piscina.valueSymbol]() {
+      return outcome
+    },
+  }
+}
