@@ -19,7 +19,7 @@ import { DatasetStore } from './store/dataset-store.js'
 import { GcLock } from './store/gc-lock.js'
 import { ModelStore } from './store/model-store.js'
 import { ObjectStore } from './store/object-store.js'
-import type { StoreContext } from './store/store-context.js'
+import { HeadCache, type StoreContext } from './store/store-context.js'
 
 /** State shared by an instance and its bucket views. */
 interface Shared {
@@ -28,6 +28,7 @@ interface Shared {
   readonly host: PluginHost
   readonly lock: GcLock
   readonly runtime: RuntimeState
+  readonly heads: HeadCache
   backend: CheckedBackend | undefined
 }
 
@@ -95,6 +96,7 @@ export class Omega implements PluginApi {
       host,
       lock: new GcLock(),
       runtime: new RuntimeState(async () => await runtimeFactory()),
+      heads: new HeadCache(),
       backend: undefined,
     }
     const raw: StorageBackend = typeof resolved.store === 'string' ? await host.backends.create(resolved.store, resolved) : resolved.store
@@ -189,6 +191,7 @@ export class Omega implements PluginApi {
       },
       handlers: shared.host.handlers,
       lock: shared.lock,
+      heads: shared.heads,
       bucket,
     }
   }

@@ -197,10 +197,13 @@ export function runtimeSuite(name: string, options: RuntimeSuiteOptions): void {
       expect((await om.runtime.model('after').predict([[0]])).toArray()).toEqual([7])
     })
 
-    it.runIf(options.threads)('a worker that exits or runs out of memory rejects with E_WORKER and the pool serves later calls', async () => {
+    it.runIf(options.threads)('a worker that exits or runs out of memory rejects with E_WORKER and the pool serves later calls', { timeout: 60_000 }, async () => {
       await om.models.put(new Troublemaker('exit'), 'exit')
       const exited = await rejectsWith(om.runtime.model('exit').predict([[1]]), 'E_WORKER')
       expect(exited.message).toMatch(/worker|exited/)
+      await om.models.put(new Troublemaker('oom'), 'oom')
+      const oom = await rejectsWith(om.runtime.model('oom').predict([[1]]), 'E_WORKER')
+      expect(oom.message).toMatch(/memory/i)
       await om.models.put(new RunningMean().fit([[0]], [5]), 'alive')
       expect((await om.runtime.model('alive').predict([[0]])).toArray()).toEqual([5])
     })

@@ -1,7 +1,7 @@
 import { OmegaError, errors } from '../errors.js'
 import { isPlainObject, toJson, type JsonObject, type JsonValue } from '../json.js'
 import { Tensor } from '../data/tensor.js'
-import { asTensor } from '../runtime/task-codec.js'
+import { asTensor, sourceRows } from '../runtime/task-codec.js'
 import { describeType, type Artifacts, type HandlerContext, type ModelCallOptions, type ModelData, type ModelHandler, type StoredArtifacts } from './handler.js'
 
 /** Rows of features, as estimators take them. */
@@ -124,21 +124,25 @@ export class EstimatorHandler<M extends object = object> implements ModelHandler
   }
 
   async predict(model: M, X: ModelData): Promise<Tensor> {
+    this.#fitted(model, 'predict')
     const fn = this.adapter.predict ?? this.#own(model, 'predict')
     return toTensor(await fn.call(this.adapter, model, toMatrix(X)))
   }
 
   async predictProba(model: M, X: ModelData): Promise<Tensor> {
+    this.#fitted(model, 'predictProba')
     const fn = this.adapter.predictProba ?? this.#own(model, 'predictProba')
     return toTensor(await fn.call(this.adapter, model, toMatrix(X)))
   }
 
   async transform(model: M, X: ModelData): Promise<Tensor> {
+    this.#fitted(model, 'transform')
     const fn = this.adapter.transform ?? this.#own(model, 'transform')
     return toTensor(await fn.call(this.adapter, model, toMatrix(X)))
   }
 
   async score(model: M, X: ModelData, Y: ModelData): Promise<number> {
+    this.#fitted(model, 'score')
     const fn = this.adapter.score ?? this.#own(model, 'score')
     const value = await fn.call(this.adapter, model, toMatrix(X), toTarget(Y))
     if (typeof value !== 'number') throw errors.unsupported(`${this.estimator}.score returned ${describeType(value)}, not a number`)
@@ -156,6 +160,13 @@ export class EstimatorHandler<M extends object = object> implements ModelHandler
     if (this.adapter.create) return this.adapter.create(merged)
     const Ctor = this.cls as unknown as new (p: JsonObject) => M
     return new Ctor(merged)
+  }
+
+  /** Adapters that know whether a model is fitted turn "predict on an unfitted model" into a clear error. */
+  #fitted(model: M, op: string): void {
+    if (this.adapter.isFitted && !this.adapter.isFitted(model)) {
+      throw errors.unsupported(`this ${this.estimator} is not fitted, so it cannot ${op}; fit it first (om.runtime.model(name).fit(X, Y))`, { kind: this.kind, op })
+    }
   }
 
   #toJSON(model: M): unknown {
@@ -192,6 +203,8 @@ export class EstimatorHandler<M extends object = object> implements ModelHandler
 /** A 2-D tensor (or 1-D: one feature per row) as rows of numbers. */
 export function toMatrix(X: ModelData): Matrix {
   const t = asTensor(X, 'X')
+  const source = sourceRows(t)
+  if (source) return source
   if (t.shape.length === 1) return Array.from(t.data as ArrayLike<number>, (v) => [Number(v)])
   if (t.shape.length !== 2) throw errors.dataShape(`X must be 2-D (rows × features), got shape [${t.shape.join(', ')}]`)
   const [rows, cols] = t.shape as [number, number]

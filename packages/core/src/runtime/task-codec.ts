@@ -26,15 +26,33 @@ export function toModelInput(value: unknown, what: string): ModelInput {
       const rows = value as unknown[][]
       const width = rows[0]!.length
       const data = new Float64Array(rows.length * width)
+      let numeric = true
       rows.forEach((r, i) => {
         if (r.length !== width) throw errors.dataShape(`${what}: row ${i} has ${r.length} values, row 0 has ${width}`, { row: i, expected: width, got: r.length })
-        for (let j = 0; j < width; j++) data[i * width + j] = Number(r[j])
+        for (let j = 0; j < width; j++) {
+          const v = r[j]
+          if (typeof v !== 'number') numeric = false
+          data[i * width + j] = Number(v)
+        }
       })
-      return new Tensor('float64', [rows.length, width], data)
+      const tensor = new Tensor('float64', [rows.length, width], data)
+      if (numeric) SOURCE_ROWS.set(tensor, rows as number[][])
+      return tensor
     }
     if (value.every((v) => typeof v === 'number' || typeof v === 'boolean')) return new Tensor('float64', [value.length], Float64Array.from(value as number[], Number))
   }
   throw errors.invalidArgument(`${what} must be a dataset name, an Arrow table, records, number[][], number[] or a Tensor`)
+}
+
+/**
+ * The caller's own rows behind a tensor built from `number[][]`: a handler on the same thread that
+ * wants rows (ml.js) gets them back without a second conversion. Never sent across threads.
+ */
+const SOURCE_ROWS = new WeakMap<Tensor, number[][]>()
+
+/** The numeric rows a tensor was built from, if it was built from rows on this thread. */
+export function sourceRows(tensor: Tensor): number[][] | undefined {
+  return SOURCE_ROWS.get(tensor)
 }
 
 /** Rows of an input. */

@@ -1,5 +1,7 @@
+// size: versions, tags, drops and the runtime commit path share the private key and head helpers; splitting them would expose those.
 import { OmegaError, errors } from '../errors.js'
-import { mergeAttributes, type JsonObject, type JsonValue } from '../json.js'
+import { mergeAttributes, type JsonObject } from '../json.js'
+import { walkLineage, type LineageStep } from './lineage.js'
 import { formatRef, isValidTag, parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
 import type { StoredDoc } from '../backend/storage-backend.js'
@@ -7,6 +9,9 @@ import { commit, storedArtifacts, type WrittenParts } from './commit.js'
 import { metadataToJson, type Metadata, type MetadataDoc } from './metadata.js'
 import { ObjectStore, type PutOptions } from './object-store.js'
 import { CAS_RETRIES, backoff, objectKey } from './store-context.js'
+
+/** Options of `om.models.put`. */
+export type { LineageStep } from './lineage.js'
 
 /** Options of `om.models.put`. */
 export interface ModelPutOptions extends PutOptions {
@@ -24,23 +29,6 @@ export interface Revision {
   readonly createdAt: string
   readonly parent: number | null
   readonly attributes: JsonObject
-}
-
-/** One step of a model's lineage, newest first. */
-export interface LineageStep {
-  /** How this step relates to the one before it: the start, its parent version, or its promotion source. */
-  readonly relation: 'self' | 'parent' | 'promotedFrom'
-  readonly bucket: string
-  readonly name: string
-  readonly version: number
-  /** Set when the step lives in another store (then the walk stops there). */
-  readonly store?: string
-  readonly sha256?: string
-  readonly createdAt?: string
-  /** The datasets a fit used (`attributes.dataset`), when recorded. */
-  readonly dataset?: JsonValue
-  /** True if the version was dropped or its store is not this one, so the walk stops. */
-  readonly unreachable?: boolean
 }
 
 /** Attributes that describe one version's provenance and are therefore not copied to the next put. */
@@ -72,7 +60,7 @@ export class ModelStore extends ObjectStore {
    */
   override async put(model: unknown, name: string, options: ModelPutOptions = {}): Promise<Metadata> {
     validateName(name)
-    if (options.tag !== undefined) this.#checkTag(options.tag)
+    if (options.tag !== undefined) checkTag(options.tag)
     if (options.replace === true && (await this.exists(name))) await this.drop(name)
     let head = await this.#head(name)
     const handler = this.ctx.handlers.select('models', model, { kind: options.kind, existingKind: head.latest?.kind })
@@ -99,7 +87,7 @@ export class ModelStore extends ObjectStore {
    * if it pointed elsewhere. Tags that are all digits or `latest` are refused.
    */
   async tag(nameRef: string, tag: string): Promise<Metadata> {
-    this.#checkTag(tag)
+    checkTag(tag)
     const parsed = parseName(nameRef)
     const doc = await this.resolve(parsed)
     if (!doc) throw this.notFound(parsed)
@@ -139,46 +127,12 @@ export class ModelStore extends ObjectStore {
    * version, which end the walk).
    */
   async lineage(nameRef: string, options: { readonly maxSteps?: number } = {}): Promise<LineageStep[]> {
-    const parsed = parseName(nameRef)
-    const start = (await this.resolve(parsed)) as VersionDoc | undefined
-    if (!start) throw this.notFound(parsed)
-    const steps: LineageStep[] = []
-    let doc: VersionDoc | undefined = start
-    let store: ModelStore = this
-    let relation: LineageStep['relation'] = 'self'
-    const limit = options.maxSteps ?? 1000
-    while (doc && steps.length < limit) {
-      steps.push({
-        relation,
-        bucket: store.bucket,
-        name: doc.name,
-        version: doc.version,
-        sha256: doc.sha256,
-        createdAt: doc.createdAt,
-        ...(doc.attributes.dataset !== undefined && { dataset: doc.attributes.dataset }),
-      })
-      const from = doc.attributes.promotedFrom as { bucket?: string; name?: string; version?: number; store?: string } | undefined
-      let next: { store: ModelStore; name: string; version: number } | undefined
-      if (from?.name !== undefined && from.version !== undefined && from.bucket !== undefined) {
-        relation = 'promotedFrom'
-        if (from.store !== undefined && from.store !== this.storeUrl) {
-          steps.push({ relation, bucket: from.bucket, name: from.name, version: from.version, store: from.store, unreachable: true })
-          break
-        }
-        next = { store: store.bucket === from.bucket ? store : new ModelStore({ ...this.ctx, bucket: from.bucket }, this.store, this.prefix), name: from.name, version: from.version }
-      } else if (typeof doc.parent === 'number') {
-        relation = 'parent'
-        next = { store, name: doc.name, version: doc.parent }
-      }
-      if (!next) break
-      store = next.store
-      doc = (await store.ctx.backend.meta.get(store.#versionKey(next.name, next.version)))?.doc as unknown as VersionDoc | undefined
-      if (!doc || isTombstone(doc)) {
-        steps.push({ relation, bucket: store.bucket, name: next.name, version: next.version, unreachable: true })
-        break
-      }
-    }
-    return steps
+    return await walkLineage(this, nameRef, options.maxSteps ?? 1000)
+  }
+
+  /** This store's models in another bucket of the same store. */
+  inBucket(bucket: string): ModelStore {
+    return bucket === this.bucket ? this : new ModelStore({ ...this.ctx, bucket }, this.store, this.prefix)
   }
 
   /**
@@ -281,6 +235,7 @@ export class ModelStore extends ObjectStore {
     const key = this.#versionKey(doc.name, doc.version)
     const current = await this.ctx.backend.meta.get(key)
     if (!current || isTombstone(current.doc)) return []
+    this.ctx.heads.invalidate(this.key(doc.name))
     const tombstone: Tombstone = { dropped: true, version: doc.version }
     await this.ctx.backend.meta.put(key, { ...tombstone, droppedAt: new Date().toISOString() }, { ifRevision: current.revision })
     await this.#updateTags(doc.name, (tags) => {
@@ -331,7 +286,9 @@ export class ModelStore extends ObjectStore {
       version,
       parent: parent === undefined ? (head.latest?.version ?? null) : parent,
     }
+    this.ctx.heads.invalidate(this.key(name))
     await this.ctx.backend.meta.put(this.#versionKey(name, version), metadataToJson(doc), { ifRevision: null })
+    this.ctx.heads.invalidate(this.key(name))
     return doc
   }
 
@@ -346,8 +303,18 @@ export class ModelStore extends ObjectStore {
   }
 
   async #latest(name: string): Promise<VersionDoc | undefined> {
-    for await (const { doc } of this.ctx.backend.meta.list(`${this.key(name)}/@`, { reverse: true })) {
-      if (!isTombstone(doc)) return doc as unknown as VersionDoc
+    // Where another process could add a version, always ask the store.
+    const cacheable = !this.ctx.backend.supports.multiProcess
+    const key = this.key(name)
+    if (cacheable) {
+      const hit = this.ctx.heads.get(key) as VersionDoc | undefined
+      if (hit) return hit
+    }
+    const generation = this.ctx.heads.generation(key)
+    for await (const { doc } of this.ctx.backend.meta.list(`${key}/@`, { reverse: true })) {
+      if (isTombstone(doc)) continue
+      if (cacheable) this.ctx.heads.set(key, generation, doc)
+      return doc as unknown as VersionDoc
     }
     return undefined
   }
@@ -391,6 +358,7 @@ export class ModelStore extends ObjectStore {
   }
 
   async #removeAll(name: string): Promise<MetadataDoc[]> {
+    this.ctx.heads.invalidate(this.key(name))
     const removed: MetadataDoc[] = []
     const docs: StoredDoc[] = []
     for await (const d of this.ctx.backend.meta.list(`${this.key(name)}/@`)) docs.push(d)
@@ -405,6 +373,7 @@ export class ModelStore extends ObjectStore {
       }
       if (!isTombstone(d.doc) && typeof d.doc.version === 'number') removed.push(d.doc as unknown as MetadataDoc)
     }
+    this.ctx.heads.invalidate(this.key(name))
     return removed
   }
 
@@ -418,14 +387,14 @@ export class ModelStore extends ObjectStore {
       { details: { name, bucket: this.bucket, versions } },
     )
   }
+}
 
-  #checkTag(tag: string): void {
-    if (typeof tag !== 'string' || !isValidTag(tag)) {
-      throw errors.invalidArgument(
-        `tag ${JSON.stringify(tag)} is not valid: use letters, digits, "_", "." or "-", not all digits (that would shadow a version number) and not "latest"`,
-        { tag: String(tag) },
-      )
-    }
+function checkTag(tag: string): void {
+  if (typeof tag !== 'string' || !isValidTag(tag)) {
+    throw errors.invalidArgument(
+      `tag ${JSON.stringify(tag)} is not valid: use letters, digits, "_", "." or "-", not all digits (that would shadow a version number) and not "latest"`,
+      { tag: String(tag) },
+    )
   }
 }
 

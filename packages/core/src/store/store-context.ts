@@ -8,6 +8,34 @@ export interface StoreContext {
   readonly handlers: HandlerRegistry
   readonly lock: GcLock
   readonly bucket: string
+  /** Latest-version lookups of this instance (used only where no other process can write). */
+  readonly heads: HeadCache
+}
+
+/**
+ * Caches "which version is latest" per model key for single-process backends. A generation per key
+ * makes it race-free: a lookup stores its answer only if no write invalidated the key meanwhile.
+ */
+export class HeadCache {
+  readonly #values = new Map<string, unknown>()
+  readonly #generations = new Map<string, number>()
+
+  generation(key: string): number {
+    return this.#generations.get(key) ?? 0
+  }
+
+  get(key: string): unknown {
+    return this.#values.get(key)
+  }
+
+  set(key: string, generation: number, value: unknown): void {
+    if (this.generation(key) === generation) this.#values.set(key, value)
+  }
+
+  invalidate(key: string): void {
+    this.#generations.set(key, this.generation(key) + 1)
+    this.#values.delete(key)
+  }
 }
 
 /** Key of a plain object's document: `bucket/prefix/name`. */

@@ -46,6 +46,25 @@ function forestParams(m: RandomForestClassifier | RandomForestRegression): JsonO
   })
 }
 
+interface TreeNode {
+  distribution?: { columns: number }
+  left?: TreeNode
+  right?: TreeNode
+}
+
+/** Number of classes a forest knows: leaves keep class counts only up to their highest class, so take the widest. */
+function forestClasses(m: RandomForestClassifier): number {
+  let widest = 0
+  const walk = (node: TreeNode | undefined): void => {
+    if (!node) return
+    if (node.distribution) widest = Math.max(widest, node.distribution.columns)
+    walk(node.left)
+    walk(node.right)
+  }
+  for (const tree of m.estimators ?? []) walk(tree.root as unknown as TreeNode)
+  return widest
+}
+
 const randomForestClassifier: MljsEstimator<RandomForestClassifier> = {
   name: 'RandomForestClassifier',
   cls: RandomForestClassifier,
@@ -57,7 +76,7 @@ const randomForestClassifier: MljsEstimator<RandomForestClassifier> = {
     predict: (m, X) => m.predict(X),
     predictProba: (m, X) => {
       if (X.length === 0) return []
-      const classes = m.estimators![0]!.root.classify(X[0]!).columns
+      const classes = forestClasses(m)
       const perClass = Array.from({ length: classes }, (_, label) => m.predictProbability(X, label))
       return X.map((_, row) => perClass.map((p) => p[row]!))
     },

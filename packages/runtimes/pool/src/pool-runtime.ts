@@ -38,7 +38,8 @@ export class PoolRuntime implements Runtime {
       options.piscina ??
       new Piscina({
         filename: WORKER_URL,
-        minThreads: Math.min(threads, 1),
+        // All threads start with the pool (on first use), so no call waits for a worker to load its plugins.
+        minThreads: threads,
         maxThreads: threads,
         idleTimeout: options.idleTimeout ?? 60_000,
         workerData: { plugins: [...host.plugins], cacheSize: options.cacheSize ?? 16 },
