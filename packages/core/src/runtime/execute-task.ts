@@ -53,11 +53,13 @@ async function execute(task: ModelTask, env: ExecutionEnv, live: LiveInputs): Pr
     if (!task.model.parts) return { ok: false, missingModel: true }
     model = await handler.deserialize(artifactsOf(task.model.kindMeta, task.model.parts), context)
   } else {
-    model = env.cache.get(task.model.sha256)
+    // Per-call session options (ONNX) make a different live model of the same bytes.
+    const key = task.params?.sessionOptions === undefined ? task.model.sha256 : `${task.model.sha256}:${JSON.stringify(task.params.sessionOptions)}`
+    model = env.cache.get(key)
     if (model === undefined) {
       if (!task.model.parts) return { ok: false, missingModel: true }
       model = await handler.deserialize(artifactsOf(task.model.kindMeta, task.model.parts), context)
-      env.cache.set(task.model.sha256, model)
+      env.cache.set(key, model)
     }
   }
   const X = live.X ?? (task.X && decodeInput(task.X))

@@ -1,0 +1,18 @@
+/**
+ * **@omega/onnx**: ONNX models on onnxruntime-node. Put a model from bytes or `{ path }`; get an
+ * {@link OnnxModel} that predicts; run it by name with `om.runtime.model(name).predict(X)`.
+ *
+ * @packageDocumentation
+ */
+import type { Plugin } from '@omega/core'
+import { OnnxHandler } from './onnx-handler.js'
+
+export { OnnxHandler, type OnnxSessionOptions } from './onnx-handler.js'
+export { OnnxModel, type OnnxValueInfo, type OnnxPredictOptions, type OnnxInputs } from './onnx-model.js'
+export { readOnnxHeader, type OnnxHeader } from './onnx-header.js'
+
+/** Registers the `onnx.model` handler at built-in priority. */
+const plugin: Plugin = (api) => {
+  api.registerHandler(new OnnxHandler(), { priority: 0 })
+}
+export default plugin

@@ -1,0 +1,125 @@
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { InferenceSession } from 'onnxruntime-node'
+import {
+  OmegaError,
+  errors,
+  isFileRef,
+  isPlainObject,
+  sha256Hex,
+  type Artifacts,
+  type HandlerContext,
+  type JsonObject,
+  type ModelCallOptions,
+  type ModelData,
+  type ModelHandler,
+  type StoredArtifacts,
+  type Tensor,
+} from '@omega/core'
+import { readOnnxHeader } from './onnx-header.js'
+import { OnnxModel, type OnnxValueInfo } from './onnx-model.js'
+
+/** Session options omega passes to onnxruntime (per model at put, per call in `params.sessionOptions`). */
+export interface OnnxSessionOptions extends JsonObject {}
+
+const SESSION_KEYS = ['intraOpNumThreads', 'interOpNumThreads', 'graphOptimizationLevel', 'executionProviders', 'executionMode', 'enableCpuMemArena', 'enableMemPattern', 'logSeverityLevel'] as const
+
+function sessionOptions(...sources: unknown[]): InferenceSession.SessionOptions {
+  const out: Record<string, unknown> = {}
+  for (const source of sources) {
+    if (!isPlainObject(source)) continue
+    for (const key of SESSION_KEYS) if (source[key] !== undefined) out[key] = source[key]
+  }
+  return out as InferenceSession.SessionOptions
+}
+
+async function createSession(source: string | Uint8Array, options: InferenceSession.SessionOptions, what: string): Promise<InferenceSession> {
+  try {
+    return typeof source === 'string' ? await InferenceSession.create(source, options) : await InferenceSession.create(source, options)
+  } catch (err) {
+    throw new OmegaError('E_MODEL_LOAD', `${what} is not a loadable ONNX model: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+function describe(session: InferenceSession): { inputs: OnnxValueInfo[]; outputs: OnnxValueInfo[] } {
+  const info = (m: readonly { name: string; isTensor: boolean; type?: string; shape?: readonly (number | string)[] }[]): OnnxValueInfo[] =>
+    m.map((v) => ({ name: v.name, type: v.isTensor ? (v.type ?? 'unknown') : 'non-tensor', shape: v.isTensor ? [...(v.shape ?? [])] : [] }))
+  return { inputs: info(session.inputMetadata as never), outputs: info(session.outputMetadata as never) }
+}
+
+/** True for `{ path }` naming an `.onnx` file. */
+function isOnnxPath(value: unknown): value is { path: string } {
+  return isFileRef(value) && value.path.toLowerCase().endsWith('.onnx')
+}
+
+/**
+ * Kind `onnx.model`: an ONNX file from bytes or `{ path }`, validated at put by creating a session
+ * (a corrupt file or an op the runtime cannot run is E_MODEL_LOAD and nothing is stored). kindMeta
+ * records inputs and outputs (names, element types, shapes with symbolic dims), opset imports,
+ * producer, IR version, size and sha256. A `{ path }` is validated by onnxruntime from the file and
+ * streamed into storage, never held in memory by omega. Inference only: fit is E_UNSUPPORTED.
+ */
+export class OnnxHandler implements ModelHandler<OnnxModel> {
+  readonly kind = 'onnx.model'
+  readonly stores = ['models'] as const
+
+  supports(value: unknown): boolean {
+    return value instanceof OnnxModel || value instanceof Uint8Array || isOnnxPath(value)
+  }
+
+  async serialize(value: OnnxModel | Uint8Array | { path: string }, context: HandlerContext): Promise<Artifacts> {
+    const attributes = context.options.attributes as JsonObject | undefined
+    const putOptions = sessionOptions(attributes?.sessionOptions, context.options.sessionOptions)
+    const bytes = value instanceof OnnxModel ? value.bytes : value instanceof Uint8Array ? value : undefined
+    const path = bytes ? undefined : (value as { path: string }).path
+    const session = await createSession(path ?? bytes!, putOptions, path ? `"${path}"` : `the bytes given for "${context.name}"`)
+    try {
+      const header = await readOnnxHeader(bytes ?? { path: path! })
+      const size = bytes ? bytes.byteLength : (await stat(path!)).size
+      const sha256 = bytes ? sha256Hex(bytes) : await hashFile(path!)
+      const inputColumns = context.options.inputColumns ?? attributes?.inputColumns
+      const kindMeta: JsonObject = {
+        ...describe(session),
+        irVersion: header.irVersion ?? null,
+        producer: { name: header.producerName ?? '', version: header.producerVersion ?? '' },
+        opsets: header.opsets,
+        size,
+        sha256,
+        ...(Object.keys(putOptions).length > 0 && { sessionOptions: putOptions as JsonObject }),
+        ...(isPlainObject(inputColumns) && { inputColumns: inputColumns as JsonObject }),
+      } as unknown as JsonObject
+      return { kindMeta, parts: { model: bytes ?? createReadStream(path!, { highWaterMark: 4 * 1024 * 1024 }) } }
+    } finally {
+      await session.release()
+    }
+  }
+
+  async deserialize(stored: StoredArtifacts, context: HandlerContext): Promise<OnnxModel> {
+    const bytes = await stored.bytes('model')
+    const options = sessionOptions(stored.kindMeta.sessionOptions, context.options.sessionOptions)
+    const session = await createSession(bytes, options, `stored model "${context.name}"`)
+    return new OnnxModel(session, stored.kindMeta, bytes)
+  }
+
+  async predict(model: OnnxModel, X: ModelData, options: ModelCallOptions): Promise<Tensor | Record<string, Tensor>> {
+    const outputs = options.params?.outputs
+    if (outputs !== undefined && (!Array.isArray(outputs) || outputs.some((o) => typeof o !== 'string'))) {
+      throw errors.invalidArgument('params.outputs must be an array of output names')
+    }
+    return await model.predict(X, outputs ? { outputs: outputs as string[] } : {})
+  }
+
+  /** The model's probability output (named like "prob…"), for classifiers exported from scikit-learn or torch. */
+  async predictProba(model: OnnxModel, X: ModelData): Promise<Tensor> {
+    const name = model.outputs.find((o) => /prob/i.test(o.name))?.name
+    if (!name) throw errors.unsupported(`onnx.model has no probability output (outputs: ${model.outputs.map((o) => o.name).join(', ')}); use predict with params.outputs`, { kind: this.kind, op: 'predictProba' })
+    return (await model.predict(X, { outputs: [name] })) as Tensor
+  }
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) hash.update(chunk as Buffer)
+  return hash.digest('hex')
+}

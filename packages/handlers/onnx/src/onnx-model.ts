@@ -1,0 +1,152 @@
+import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node'
+import type { Table } from 'apache-arrow'
+import { Tensor, errors, isArrowTable, isPlainObject, tableToTensor, toModelInput, type JsonObject, type TensorDtype } from '@omega/core'
+
+/** One graph input or output: name, element type and shape (strings are symbolic dims such as `N`). */
+export interface OnnxValueInfo {
+  readonly name: string
+  readonly type: string
+  readonly shape: readonly (number | string)[]
+}
+
+/** What `OnnxModel.predict` takes: one input's data, or a record of input name → data. */
+export type OnnxInputs = unknown
+
+/** Options of `OnnxModel.predict`. */
+export interface OnnxPredictOptions {
+  /** Only these outputs (default: all). One name gives a Tensor. */
+  readonly outputs?: readonly string[]
+}
+
+const ORT_TYPES: Record<string, TensorDtype> = {
+  float32: 'float32', float64: 'float64', int8: 'int8', uint8: 'uint8', int16: 'int16', uint16: 'uint16',
+  int32: 'int32', uint32: 'uint32', int64: 'int64', uint64: 'uint64', bool: 'bool', string: 'string',
+}
+
+/**
+ * A stored ONNX model, ready to run: an onnxruntime InferenceSession plus what its graph expects.
+ * `predict` maps tables, `number[][]`, records and Tensors (or a record of those, one per input)
+ * onto the graph's inputs, converting element types and checking shapes before running.
+ * int64 outputs (class labels) come back as BigInt64Array tensors; `Tensor.toArray()` turns values
+ * within ±2^53 into numbers.
+ */
+export class OnnxModel {
+  readonly inputs: readonly OnnxValueInfo[]
+  readonly outputs: readonly OnnxValueInfo[]
+  #closed = false
+
+  constructor(
+    readonly session: InferenceSession,
+    readonly kindMeta: JsonObject,
+    /** The model file's bytes (kept so a gotten model can be put again). */
+    readonly bytes: Uint8Array,
+  ) {
+    this.inputs = kindMeta.inputs as unknown as OnnxValueInfo[]
+    this.outputs = kindMeta.outputs as unknown as OnnxValueInfo[]
+  }
+
+  /**
+   * Runs the model.
+   *
+   * @throws {OmegaError} E_DATA_SHAPE naming the input, the expected and the given shape; E_WORKER for a runtime failure
+   */
+  async predict(X: OnnxInputs, options: OnnxPredictOptions = {}): Promise<Tensor | Record<string, Tensor>> {
+    if (this.#closed) throw errors.invalidArgument('this OnnxModel was closed')
+    const feeds = this.#feeds(X)
+    const wanted = options.outputs ?? this.outputs.map((o) => o.name)
+    for (const name of wanted) {
+      if (!this.outputs.some((o) => o.name === name)) {
+        throw errors.invalidArgument(`output "${name}" is not an output of this model; outputs: ${this.outputs.map((o) => o.name).join(', ')}`)
+      }
+    }
+    const result = await this.session.run(feeds, [...wanted])
+    const out: Record<string, Tensor> = {}
+    for (const name of wanted) out[name] = fromOrt(result[name] as OrtTensor, name)
+    return wanted.length === 1 ? out[wanted[0]!]! : out
+  }
+
+  /** Releases the native session. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.session.release()
+  }
+
+  #feeds(X: OnnxInputs): Record<string, OrtTensor> {
+    const names = this.inputs.map((i) => i.name)
+    const perInput = this.#split(X)
+    const unknown = Object.keys(perInput).filter((k) => !names.includes(k))
+    if (unknown.length > 0) throw errors.dataShape(`unknown input ${unknown.map((u) => `"${u}"`).join(', ')}; the model's inputs are ${names.join(', ')}`, { inputs: names, unknown })
+    const missing = names.filter((n) => !(n in perInput))
+    if (missing.length > 0) throw errors.dataShape(`missing input ${missing.map((u) => `"${u}"`).join(', ')}; the model's inputs are ${names.join(', ')}`, { inputs: names, missing })
+    return Object.fromEntries(this.inputs.map((info) => [info.name, toOrt(perInput[info.name], info)]))
+  }
+
+  /** Assigns the given data to inputs: a record by name; one value to the only input; a table's columns by `inputColumns` or by name. */
+  #split(X: unknown): Record<string, unknown> {
+    if (isPlainObject(X) && !('dtype' in X && 'shape' in X)) return X
+    const columns = this.kindMeta.inputColumns as Record<string, string[]> | undefined
+    if (isArrowTable(X) && columns) return Object.fromEntries(Object.entries(columns).map(([input, cols]) => [input, (X as Table).select(cols)]))
+    if (this.inputs.length === 1) return { [this.inputs[0]!.name]: X }
+    if (isArrowTable(X)) {
+      const table = X as Table
+      const names = table.schema.fields.map((f) => f.name)
+      if (this.inputs.every((i) => names.includes(i.name))) return Object.fromEntries(this.inputs.map((i) => [i.name, table.select([i.name])]))
+    }
+    throw errors.dataShape(`this model has ${this.inputs.length} inputs (${this.inputs.map((i) => i.name).join(', ')}); pass a record { ${this.inputs.map((i) => `${i.name}: …`).join(', ')} }, or put it with inputColumns`, {
+      inputs: this.inputs.map((i) => i.name),
+    })
+  }
+}
+
+/** One input's data as an ORT tensor of the input's element type, after checking rank and fixed dims. */
+function toOrt(value: unknown, info: OnnxValueInfo): OrtTensor {
+  const input = toModelInput(value, `input "${info.name}"`)
+  let tensor = input instanceof Tensor ? input : tableToTensor(input, `input "${info.name}"`)
+  // A one-column table or a flat array fed to a [N] input is a vector, not a matrix.
+  if (info.shape.length === 1 && tensor.shape.length === 2 && tensor.shape[1] === 1) tensor = new Tensor(tensor.dtype, [tensor.shape[0]!], tensor.data)
+  const given = tensor.shape
+  const expected = info.shape
+  const fail = (): never => {
+    throw errors.dataShape(`input "${info.name}" expects shape [${expected.join(', ')}], got [${given.join(', ')}]`, {
+      input: info.name,
+      expected: expected.map(String),
+      got: [...given],
+    })
+  }
+  if (given.length !== expected.length) fail()
+  expected.forEach((d, i) => {
+    if (typeof d === 'number' && d >= 0 && given[i] !== d) fail()
+  })
+  const type = info.type
+  return new OrtTensor(type as 'float32', convert(tensor, type, info.name) as Float32Array, [...given])
+}
+
+function convert(tensor: Tensor, type: string, input: string): unknown {
+  const data = tensor.data as ArrayLike<unknown>
+  switch (type) {
+    case 'float32':
+      return tensor.dtype === 'float32' ? tensor.data : Float32Array.from(data as ArrayLike<number>, Number)
+    case 'float64':
+      return tensor.dtype === 'float64' ? tensor.data : Float64Array.from(data as ArrayLike<number>, Number)
+    case 'int32':
+      return Int32Array.from(data as ArrayLike<number>, Number)
+    case 'int64':
+      return tensor.dtype === 'int64' ? tensor.data : BigInt64Array.from(data as ArrayLike<number>, (v) => {
+        if (!Number.isInteger(Number(v))) throw errors.dataShape(`input "${input}" is int64 but got ${String(v)}`)
+        return BigInt(v)
+      })
+    case 'bool':
+      return Uint8Array.from(data as ArrayLike<number>, (v) => (v ? 1 : 0))
+    case 'string':
+      return Array.from(data, String)
+    default:
+      throw errors.unsupported(`input "${input}" has element type ${type}, which omega cannot feed yet`)
+  }
+}
+
+function fromOrt(t: OrtTensor, name: string): Tensor {
+  const dtype = ORT_TYPES[t.type]
+  if (!dtype) throw errors.unsupported(`output "${name}" has element type ${t.type}, which omega cannot return yet`)
+  return new Tensor(dtype, [...t.dims].map(Number), t.data as never)
+}
