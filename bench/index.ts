@@ -4,12 +4,13 @@ import { parseArgs } from 'node:util'
 import { storeScope, versionsScope } from './scope-store.js'
 import { datasetsScope } from './scope-datasets.js'
 import { runtimeScope } from './scope-runtime.js'
+import { onnxScope } from './scope-onnx.js'
 import type { Row } from './stats.js'
 
 const { values } = parseArgs({
   options: { scope: { type: 'string', default: 'all' }, reporter: { type: 'string', default: 'table' } },
 })
-const scopes: Record<string, () => Promise<Row[]>> = { store: storeScope, versions: versionsScope, datasets: datasetsScope, runtime: runtimeScope }
+const scopes: Record<string, () => Promise<Row[]>> = { store: storeScope, versions: versionsScope, datasets: datasetsScope, runtime: runtimeScope, onnx: onnxScope }
 const chosen = values.scope === 'all' ? Object.keys(scopes) : values.scope!.split(',')
 const results: Record<string, Row[]> = {}
 console.log(`omega bench — node ${process.version}, ${new Date().toISOString()}`)

@@ -53,4 +53,12 @@ describe('examples', () => {
     expect(out).toContain("predict on mymodel^ -> E_UNSUPPORTED")
     expect(out).toMatch(/gridsearch -> tree@2, best \{"maxDepth":\d\} with accuracy 0\.9\d\d/)
   })
+  it('onnx: put the fixture MLP, predict on a dataset by name, refuse to fit', () => {
+    const out = run('onnx.ts')
+    expect(out).toMatch(/cancer-mlp@1: \d+ bytes, producer \{"name":"pytorch"/)
+    expect(out).toContain('"name":"X","type":"float32","shape":["N",30]')
+    expect(out).toMatch(/predicted 569 rows on the pool; accuracy vs target: 0\.9\d\d/)
+    expect(out).toMatch(/row 0 in-process -> \[ [01] \]/)
+    expect(out).toContain('fit -> E_UNSUPPORTED: onnx.model models cannot fit')
+  })
 })

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
+import { isMainThread } from 'node:worker_threads'
 import { InferenceSession } from 'onnxruntime-node'
 import {
   OmegaError,
@@ -97,7 +98,10 @@ export class OnnxHandler implements ModelHandler<OnnxModel> {
 
   async deserialize(stored: StoredArtifacts, context: HandlerContext): Promise<OnnxModel> {
     const bytes = await stored.bytes('model')
-    const options = sessionOptions(stored.kindMeta.sessionOptions, context.options.sessionOptions)
+    // In a pool worker the pool is the parallelism: one intra-op thread per session avoids
+    // oversubscribing the cores (a model's or a call's sessionOptions still win).
+    const defaults = isMainThread ? {} : { intraOpNumThreads: 1, interOpNumThreads: 1 }
+    const options = sessionOptions(defaults, stored.kindMeta.sessionOptions, context.options.sessionOptions)
     const session = await createSession(bytes, options, `stored model "${context.name}"`)
     return new OnnxModel(session, stored.kindMeta, bytes)
   }

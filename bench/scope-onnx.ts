@@ -1,0 +1,77 @@
+// ONNX: omega's predict (model object, inline and pooled runtime) vs a bare InferenceSession.run.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node'
+import { LevelBackend, Omega, Tensor, type OnnxModel } from '@omega/omega'
+import { ms, p50, p99, printTable, ratio, type Row } from './stats.js'
+
+const N = Number(process.env.BENCH_N ?? 400)
+const MODEL = new URL('../fixtures/onnx/mlp_breast_cancer.onnx', import.meta.url)
+
+export async function onnxScope(): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-onnx-'))
+  const bytes = new Uint8Array(readFileSync(MODEL))
+  const session = await InferenceSession.create(bytes)
+  const batches: Record<string, Float32Array> = {
+    1: Float32Array.from({ length: 30 }, (_, i) => 10 + i),
+    1000: Float32Array.from({ length: 30_000 }, (_, i) => 5 + (i % 30) + (i % 7) / 10),
+  }
+  const rows: Row[] = []
+  const measure = async (label: string, batch: string, omega: () => Promise<unknown>): Promise<void> => {
+    const data = batches[batch]!
+    const raw = (): Promise<unknown> => session.run({ X: new OrtTensor('float32', data, [data.length / 30, 30]) })
+    const r: number[] = []
+    const t: number[] = []
+    const n = batch === '1' ? N : N / 4
+    for (let i = 0; i < n + 50; i++) {
+      const t0 = performance.now()
+      await raw()
+      const t1 = performance.now()
+      await omega()
+      const t2 = performance.now()
+      if (i >= 50) {
+        r.push(t1 - t0)
+        t.push(t2 - t1)
+      }
+    }
+    rows.push({ via: label, batch, 'omega p50 ms': ms(p50(t)), 'omega p99 ms': ms(p99(t)), 'raw p50 ms': ms(p50(r)), 'raw p99 ms': ms(p99(r)), 'ratio p50': ratio(p50(t), p50(r)), 'overhead p50 µs': ((p50(t) - p50(r)) * 1000).toFixed(0) })
+  }
+  const tensor = (b: string): Tensor => new Tensor('float32', [batches[b]!.length / 30, 30], batches[b]!)
+
+  const inline = await Omega.open({ store: new LevelBackend(mkdtempSync(join(dir, 's-'))), runtime: 'inline' })
+  await inline.models.put(bytes, 'mlp')
+  const model = (await inline.models.get('mlp')) as OnnxModel
+  for (const b of ['1', '1000']) await measure('om.models.get(…).predict', b, () => model.predict(tensor(b)))
+  for (const b of ['1', '1000']) await measure('runtime inline', b, () => inline.runtime.model('mlp').predict(tensor(b)))
+  await model.close()
+  await inline.close()
+  const pool = await Omega.open({ store: new LevelBackend(mkdtempSync(join(dir, 's-'))), runtime: 'pool', threads: 2 })
+  await pool.models.put(bytes, 'mlp')
+  for (const b of ['1', '1000']) await measure('runtime pool', b, () => pool.runtime.model('mlp').predict(tensor(b)))
+  await pool.close()
+  printTable(`ONNX hot predict: fixture MLP (30-32-16-2), Tensor input, vs a bare InferenceSession.run in the same process; calls alternate; n=${N} (batch 1), ${N / 4} (batch 1000)`, rows)
+
+  // Cold start: put, then the first predict (session creation included) vs bare create + run.
+  const cold: number[] = []
+  const bare: number[] = []
+  for (let i = 0; i < 10; i++) {
+    const t0 = performance.now()
+    const s = await InferenceSession.create(bytes)
+    await s.run({ X: new OrtTensor('float32', batches[1]!, [1, 30]) })
+    const t1 = performance.now()
+    await s.release()
+    const om = await Omega.open({ store: new LevelBackend(mkdtempSync(join(dir, 'c-'))), runtime: 'inline' })
+    const t2 = performance.now()
+    await om.models.put(bytes, 'mlp')
+    await om.runtime.model('mlp').predict(tensor('1'))
+    const t3 = performance.now()
+    await om.close()
+    bare.push(t1 - t0)
+    cold.push(t3 - t2)
+  }
+  const coldRows: Row[] = [{ what: 'put + first predict (validating session, store, new session, run)', 'p50 ms': ms(p50(cold)), 'bare create + run ms': ms(p50(bare)), ratio: ratio(p50(cold), p50(bare)) }]
+  printTable('ONNX cold start (10 runs)', coldRows)
+  rmSync(dir, { recursive: true, force: true })
+  return [...rows, ...coldRows]
+}
