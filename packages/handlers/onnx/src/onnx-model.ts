@@ -53,12 +53,16 @@ export class OnnxModel {
   async predict(X: OnnxInputs, options: OnnxPredictOptions = {}): Promise<Tensor | Record<string, Tensor>> {
     if (this.#closed) throw errors.invalidArgument('this OnnxModel was closed')
     const feeds = this.#feeds(X)
-    const wanted = options.outputs ?? this.outputs.map((o) => o.name)
+    // onnxruntime-node returns only tensors, so sequence/map outputs (scikit-learn's ZipMap) are left out by default.
+    const wanted = options.outputs ?? this.outputs.filter((o) => o.type !== 'non-tensor').map((o) => o.name)
     for (const name of wanted) {
-      if (!this.outputs.some((o) => o.name === name)) {
-        throw errors.invalidArgument(`output "${name}" is not an output of this model; outputs: ${this.outputs.map((o) => o.name).join(', ')}`)
+      const info = this.outputs.find((o) => o.name === name)
+      if (!info) throw errors.invalidArgument(`output "${name}" is not an output of this model; outputs: ${this.outputs.map((o) => o.name).join(', ')}`)
+      if (info.type === 'non-tensor') {
+        throw errors.unsupported(`output "${name}" is a sequence or map (such as scikit-learn's ZipMap), which onnxruntime-node cannot return; export the model without it (skl2onnx: options={'zipmap': False})`, { output: name })
       }
     }
+    if (wanted.length === 0) throw errors.unsupported('this model has no tensor outputs that onnxruntime-node can return')
     const result = await this.session.run(feeds, [...wanted])
     const out: Record<string, Tensor> = {}
     for (const name of wanted) out[name] = fromOrt(result[name] as OrtTensor, name)
