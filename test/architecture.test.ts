@@ -68,6 +68,14 @@ describe('architecture', () => {
     }
   })
 
+  it('every handler package runs the handler suite from one test file', () => {
+    for (const { dir, json } of packages().filter((p) => p.dir.includes('/packages/handlers/'))) {
+      const test = join(dir, 'test/conformance.test.ts')
+      expect(existsSync(test), `${json.name} has test/conformance.test.ts`).toBe(true)
+      expect(readFileSync(test, 'utf8')).toMatch(/handlerSuite\(/)
+    }
+  })
+
   it('every published package is ESM with an exports map of types and default, built to dist', () => {
     for (const { dir, json } of packages().filter((p) => !p.json.private)) {
       expect(json.type, json.name).toBe('module')
