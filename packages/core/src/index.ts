@@ -31,7 +31,7 @@ export type {
   CasOptions,
   BackendFactory,
 } from './backend/storage-backend.js'
-export { MemoryBackend } from './backend/memory-backend.js'
+export { MemoryBackend, memoryBackendFactory } from './backend/memory-backend.js'
 export { CheckedBackend } from './backend/checked-backend.js'
 export { HashingReader, sha256Hex, isSha256, chunksOf, collectBytes } from './backend/hashing.js'
 

@@ -5,12 +5,12 @@
  *
  * @packageDocumentation
  */
-import { MemoryBackend, type Plugin } from '@omega/core'
+import { MemoryBackend, memoryBackendFactory, type Plugin } from '@omega/core'
 
 export { MemoryBackend } from '@omega/core'
 
 /** Registers the `memory:` scheme (core registers it too, as a built-in at priority 0). */
 const plugin: Plugin = (api) => {
-  api.registerBackend(MemoryBackend.SCHEME, (url) => new MemoryBackend(url.slice('memory:'.length) || undefined), { priority: 1 })
+  api.registerBackend(MemoryBackend.SCHEME, memoryBackendFactory, { priority: 1 })
 }
 export default plugin

@@ -1,4 +1,4 @@
-import { Omega, MODEL_OPERATIONS, collectBytes, type Handler, type HandlerContext, type StoredArtifacts, type JsonObject } from '@omega/core'
+import { Omega, MODEL_OPERATIONS, artifactsOf, collectBytes, type Handler, type HandlerContext } from '@omega/core'
 import { describe, expect, it } from 'vitest'
 import { rejectsWith } from '../context.js'
 
@@ -25,18 +25,6 @@ export interface HandlerSuiteOptions {
   release?(value: unknown): Promise<void>
 }
 
-function inMemory(kindMeta: JsonObject, parts: Record<string, Uint8Array>): StoredArtifacts {
-  return {
-    kindMeta,
-    partNames: Object.keys(parts),
-    bytes: async (p) => parts[p]!,
-    async *stream(p) {
-      yield parts[p]!
-    },
-    size: (p) => parts[p]!.byteLength,
-  }
-}
-
 /**
  * The Handler contract: it claims its values and no others, its kindMeta is plain JSON, its parts
  * are bytes, and deserialize(serialize(v)) behaves like v, directly and through om.models.put/get.
@@ -59,7 +47,7 @@ export function handlerSuite(name: string, handler: Handler, options: HandlerSui
         parts[part] = source instanceof Uint8Array ? source : await collectBytes(source)
         expect(parts[part]).toBeInstanceOf(Uint8Array)
       }
-      const back = await handler.deserialize(inMemory(artifacts.kindMeta, parts), context)
+      const back = await handler.deserialize(artifactsOf(artifacts.kindMeta, parts), context)
       expect(await f.probe(back)).toEqual(await f.probe(value))
       await options.release?.(back)
       await options.release?.(value)

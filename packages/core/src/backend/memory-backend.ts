@@ -38,6 +38,11 @@ export class MemoryBackend implements StorageBackend {
   async close(): Promise<void> {}
 }
 
+/** The `memory:` URL factory: `memory:` is a fresh store, `memory:<name>` names it (for messages). */
+export function memoryBackendFactory(url: string): MemoryBackend {
+  return new MemoryBackend(url.slice(`${MemoryBackend.SCHEME}:`.length) || undefined)
+}
+
 class MemoryBlobs implements BlobStore {
   constructor(readonly map: Map<string, Uint8Array>) {}
 

@@ -124,20 +124,21 @@ export class EstimatorHandler<M extends object = object> implements ModelHandler
   }
 
   async predict(model: M, X: ModelData): Promise<Tensor> {
-    this.#fitted(model, 'predict')
-    const fn = this.adapter.predict ?? this.#own(model, 'predict')
-    return toTensor(await fn.call(this.adapter, model, toMatrix(X)))
+    return await this.#infer('predict', model, X)
   }
 
   async predictProba(model: M, X: ModelData): Promise<Tensor> {
-    this.#fitted(model, 'predictProba')
-    const fn = this.adapter.predictProba ?? this.#own(model, 'predictProba')
-    return toTensor(await fn.call(this.adapter, model, toMatrix(X)))
+    return await this.#infer('predictProba', model, X)
   }
 
   async transform(model: M, X: ModelData): Promise<Tensor> {
-    this.#fitted(model, 'transform')
-    const fn = this.adapter.transform ?? this.#own(model, 'transform')
+    return await this.#infer('transform', model, X)
+  }
+
+  /** An inference call: the adapter's method if it has one, else the model's own. */
+  async #infer(op: 'predict' | 'predictProba' | 'transform', model: M, X: ModelData): Promise<Tensor> {
+    this.#fitted(model, op)
+    const fn = this.adapter[op] ?? this.#own(model, op)
     return toTensor(await fn.call(this.adapter, model, toMatrix(X)))
   }
 

@@ -1,6 +1,6 @@
 import { errors } from '../errors.js'
 import type { BackendFactory } from '../backend/storage-backend.js'
-import { MemoryBackend } from '../backend/memory-backend.js'
+import { MemoryBackend, memoryBackendFactory } from '../backend/memory-backend.js'
 import { ArrowTableHandler } from '../handler/builtin/arrow-table-handler.js'
 import { FileHandler } from '../handler/builtin/file-handler.js'
 import { JsonHandler } from '../handler/builtin/json-handler.js'
@@ -30,7 +30,7 @@ export class PluginHost implements PluginApi {
   constructor(backends: BackendRegistry = new BackendRegistry(), handlers: HandlerRegistry = new HandlerRegistry()) {
     this.backends = backends
     this.handlers = handlers
-    backends.register(MemoryBackend.SCHEME, (url) => new MemoryBackend(url.slice('memory:'.length) || undefined), BUILTIN_PRIORITY)
+    backends.register(MemoryBackend.SCHEME, memoryBackendFactory, BUILTIN_PRIORITY)
     handlers.register('arrow.table', new ArrowTableHandler(), BUILTIN_PRIORITY)
     handlers.register('ndarray', new NdarrayHandler(), BUILTIN_PRIORITY)
     handlers.register('file', new FileHandler(), BUILTIN_PRIORITY)

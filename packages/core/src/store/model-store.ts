@@ -62,20 +62,12 @@ export class ModelStore extends ObjectStore {
     validateName(name)
     if (options.tag !== undefined) checkTag(options.tag)
     if (options.replace === true && (await this.exists(name))) await this.drop(name)
-    let head = await this.#head(name)
+    const head = await this.#head(name)
     const handler = this.ctx.handlers.select('models', model, { kind: options.kind, existingKind: head.latest?.kind })
     const artifacts = await handler.serialize(model, this.handlerContext(name, options))
-    const doc = await commit(this.ctx.backend, this.ctx.lock, artifacts, options.signal, async (written) => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await this.#publish(name, handler.kind, artifacts.kindMeta, written, options.attributes, options.parent, head)
-        } catch (err) {
-          if (!OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
-          await backoff(attempt)
-          head = await this.#head(name)
-        }
-      }
-    })
+    const doc = await commit(this.ctx.backend, this.ctx.lock, artifacts, options.signal, (written) =>
+      this.#publish(name, handler.kind, artifacts.kindMeta, written, { attributes: options.attributes, parent: options.parent, head }),
+    )
     // A new version carries no tag but the one this put sets.
     if (options.tag === undefined) return { ...this.present(doc), tags: [] }
     await this.#setTag(name, options.tag, doc.version)
@@ -165,17 +157,9 @@ export class ModelStore extends ObjectStore {
     artifacts: { kindMeta: JsonObject; parts: Readonly<Record<string, Uint8Array>> },
     options: { parent: number | null; attributes?: JsonObject; signal?: AbortSignal },
   ): Promise<Metadata> {
-    const doc = await commit(this.ctx.backend, this.ctx.lock, { kindMeta: artifacts.kindMeta, parts: artifacts.parts }, options.signal, async (written) => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          if (options.signal?.aborted) throw errors.aborted(options.signal.reason)
-          return await this.#publish(name, kind, artifacts.kindMeta, written, options.attributes, options.parent, await this.#head(name))
-        } catch (err) {
-          if (!OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
-          await backoff(attempt)
-        }
-      }
-    })
+    const doc = await commit(this.ctx.backend, this.ctx.lock, { kindMeta: artifacts.kindMeta, parts: artifacts.parts }, options.signal, (written) =>
+      this.#publish(name, kind, artifacts.kindMeta, written, { attributes: options.attributes, parent: options.parent, signal: options.signal }),
+    )
     return { ...this.present(doc), tags: [] }
   }
 
@@ -245,16 +229,9 @@ export class ModelStore extends ObjectStore {
   }
 
   protected override async adopt(name: string, source: MetadataDoc, artifacts: { kindMeta: JsonObject; parts: Record<string, AsyncIterable<Uint8Array>> }, attributes: JsonObject): Promise<Metadata> {
-    const doc = await commit(this.ctx.backend, this.ctx.lock, artifacts, undefined, async (written) => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await this.#publish(name, source.kind, artifacts.kindMeta, written, attributes, undefined, await this.#head(name))
-        } catch (err) {
-          if (!OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
-          await backoff(attempt)
-        }
-      }
-    })
+    const doc = await commit(this.ctx.backend, this.ctx.lock, artifacts, undefined, (written) =>
+      this.#publish(name, source.kind, artifacts.kindMeta, written, { attributes }),
+    )
     return await this.presentOne(doc)
   }
 
@@ -267,29 +244,39 @@ export class ModelStore extends ObjectStore {
     return errors.notFound('model', parsed.name, this.bucket, 'list models with om.models.list()')
   }
 
-  /** Creates version `newest + 1` with compare-and-set "only if absent"; E_CONFLICT if another put won it. */
+  /**
+   * Creates version `newest + 1` with compare-and-set "only if absent"; when another put wins that
+   * number, reads the head again and takes the next one. `head` is the caller's first read, if any.
+   */
   async #publish(
     name: string,
     kind: string,
     kindMeta: JsonObject,
     written: WrittenParts,
-    attributes: JsonObject | undefined,
-    parent: number | null | undefined,
-    head: Head,
+    options: { attributes?: JsonObject | undefined; parent?: number | null | undefined; head?: Head; signal?: AbortSignal | undefined },
   ): Promise<VersionDoc> {
-    const version = head.newest + 1
-    const inherited = { ...(head.latest?.attributes ?? {}) }
-    for (const k of PER_VERSION_ATTRIBUTES) delete inherited[k]
-    const doc: VersionDoc = {
-      ...this.buildDoc(name, kind, kindMeta, written, undefined, undefined),
-      attributes: mergeAttributes(inherited, attributes),
-      version,
-      parent: parent === undefined ? (head.latest?.version ?? null) : parent,
+    let head = options.head ?? (await this.#head(name))
+    for (let attempt = 0; ; attempt++) {
+      if (options.signal?.aborted) throw errors.aborted(options.signal.reason)
+      const inherited = { ...(head.latest?.attributes ?? {}) }
+      for (const k of PER_VERSION_ATTRIBUTES) delete inherited[k]
+      const doc: VersionDoc = {
+        ...this.buildDoc(name, kind, kindMeta, written, undefined, undefined),
+        attributes: mergeAttributes(inherited, options.attributes),
+        version: head.newest + 1,
+        parent: options.parent === undefined ? (head.latest?.version ?? null) : options.parent,
+      }
+      try {
+        await this.ctx.backend.meta.put(this.#versionKey(name, doc.version), metadataToJson(doc), { ifRevision: null })
+        // Any lookup that started before this write stored nothing (generation check) and later ones see it.
+        this.ctx.heads.invalidate(this.key(name))
+        return doc
+      } catch (err) {
+        if (!OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
+        await backoff(attempt)
+        head = await this.#head(name)
+      }
     }
-    this.ctx.heads.invalidate(this.key(name))
-    await this.ctx.backend.meta.put(this.#versionKey(name, version), metadataToJson(doc), { ifRevision: null })
-    this.ctx.heads.invalidate(this.key(name))
-    return doc
   }
 
   /** One reverse scan: the highest version number (tombstones included, so numbers are never reused) and the latest live version. */
@@ -311,12 +298,9 @@ export class ModelStore extends ObjectStore {
       if (hit) return hit
     }
     const generation = this.ctx.heads.generation(key)
-    for await (const { doc } of this.ctx.backend.meta.list(`${key}/@`, { reverse: true })) {
-      if (isTombstone(doc)) continue
-      if (cacheable) this.ctx.heads.set(key, generation, doc)
-      return doc as unknown as VersionDoc
-    }
-    return undefined
+    const { latest } = await this.#head(name)
+    if (cacheable && latest) this.ctx.heads.set(key, generation, latest)
+    return latest
   }
 
   async #versions(name: string): Promise<VersionDoc[]> {

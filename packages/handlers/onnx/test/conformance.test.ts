@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { handlerSuite, fixturePath } from '@omega/conformance'
-import { Tensor } from '@omega/core'
+import { Tensor, artifactsOf } from '@omega/core'
 import { OnnxHandler, OnnxModel } from '@omega/onnx'
 
 const PLUGIN = new URL('../dist/index.js', import.meta.url).href
@@ -31,7 +31,7 @@ handlerSuite('onnx', new OnnxHandler(), {
       if (v instanceof OnnxModel) return await probe(stem, v)
       const handler = new OnnxHandler()
       const artifacts = await handler.serialize(v as Uint8Array, { name: stem, store: 'models', options: {} })
-      const model = await handler.deserialize({ kindMeta: artifacts.kindMeta, partNames: ['model'], bytes: async () => v as Uint8Array, stream: async function* () { yield v as Uint8Array }, size: () => (v as Uint8Array).byteLength }, { name: stem, store: 'models', options: {} })
+      const model = await handler.deserialize(artifactsOf(artifacts.kindMeta, { model: v as Uint8Array }), { name: stem, store: 'models', options: {} })
       try {
         return await probe(stem, model)
       } finally {
