@@ -1,12 +1,12 @@
 // Dataset put/get/selective get/iteration, next to raw fs + Arrow IPC doing the same work.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Table, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow'
 import { FsBackend, LevelBackend, Omega, type StorageBackend } from '@omega/omega'
 import { ms, p50, printTable, ratio, sample, type Row } from './stats.js'
+import { benchDir } from './temp-dir.js'
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
 const COLS = 10
@@ -23,7 +23,7 @@ export async function datasetsScope(): Promise<Row[]> {
   const mb = (ROWS * COLS * 8) / 1e6
   const dirs: string[] = []
   const dir = (p: string): string => {
-    const d = mkdtempSync(join(tmpdir(), p))
+    const d = benchDir(p)
     dirs.push(d)
     return d
   }

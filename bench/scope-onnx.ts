@@ -1,16 +1,17 @@
 // ONNX: omega's predict (model object, inline and pooled runtime) vs a bare InferenceSession.run.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node'
-import { LevelBackend, Omega, Tensor, type OnnxModel } from '@omega/omega'
+import { LevelBackend, Omega, Tensor } from '@omega/omega'
+import type { OnnxModel } from '@omega/onnx'
 import { ms, p50, p99, printTable, ratio, type Row } from './stats.js'
+import { benchDir } from './temp-dir.js'
 
 const N = Number(process.env.BENCH_N ?? 400)
 const MODEL = new URL('../fixtures/onnx/mlp_breast_cancer.onnx', import.meta.url)
 
 export async function onnxScope(): Promise<Row[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-onnx-'))
+  const dir = benchDir('bench-onnx-')
   const bytes = new Uint8Array(readFileSync(MODEL))
   const session = await InferenceSession.create(bytes)
   const batches: Record<string, Float32Array> = {

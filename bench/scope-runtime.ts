@@ -1,11 +1,11 @@
 // Runtime overhead: omega's predict and fit vs calling the framework directly in this process.
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RandomForestClassifier } from 'ml-random-forest'
 import { LevelBackend, Omega, tableFromArrays } from '@omega/omega'
 import { loadIris } from './data.js'
 import { ms, p50, p99, printTable, ratio, sample, type Row } from './stats.js'
+import { benchDir } from './temp-dir.js'
 
 const N1 = Number(process.env.BENCH_N ?? 400)
 const TASKS = 200
@@ -32,7 +32,7 @@ async function open(runtime: 'inline' | 'pool', threads: number, dir: string): P
 }
 
 export async function runtimeScope(): Promise<Row[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-runtime-'))
+  const dir = benchDir('bench-runtime-')
   const { X, y } = irisLike(3000)
   const rf = new RandomForestClassifier({ nEstimators: 25, seed: 42 })
   rf.train(X, y)

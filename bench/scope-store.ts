@@ -1,13 +1,12 @@
 // Small-model put+get on each backend, next to the raw library doing the same byte work.
-import { mkdtempSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import { DecisionTreeClassifier } from 'ml-cart'
 import { FsBackend, LevelBackend, MemoryBackend, Omega, type StorageBackend } from '@omega/omega'
 import { loadIris } from './data.js'
 import { ms, p50, p99, printTable, ratio, sample, type Row } from './stats.js'
+import { benchDir } from './temp-dir.js'
 
 const N = Number(process.env.BENCH_N ?? 400)
 const WARMUP = 40
@@ -34,7 +33,7 @@ async function omegaPutGet(backend: StorageBackend, tree: DecisionTreeClassifier
 export async function storeScope(): Promise<Row[]> {
   const tree = model()
   const bytes = new TextEncoder().encode(JSON.stringify({ fitted: true, model: tree.toJSON() }))
-  const dir = (p: string): string => mkdtempSync(join(tmpdir(), p))
+  const dir = (p: string): string => benchDir(p)
 
   const rawLevelDb = new ClassicLevel<string, Uint8Array>(dir('bench-raw-level-'), { valueEncoding: 'view' })
   await rawLevelDb.open()
@@ -77,7 +76,7 @@ export async function storeScope(): Promise<Row[]> {
 export async function versionsScope(): Promise<Row[]> {
   const tree = model()
   const rows: Row[] = []
-  const dir = (p: string): string => mkdtempSync(join(tmpdir(), p))
+  const dir = (p: string): string => benchDir(p)
   for (const [name, make] of [
     ['level', () => new LevelBackend(dir('bench-v-level-'))],
     ['fs (fsync)', () => new FsBackend(dir('bench-v-fs-'))],

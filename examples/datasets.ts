@@ -1,5 +1,5 @@
 // Datasets on Apache Arrow: CSV in, column selectors, filters, appends and chunked iteration.
-// Run: pnpm example examples/datasets.ts
+// Run: npx -y pnpm@10.34.9 example examples/datasets.ts
 import { fileURLToPath } from 'node:url'
 import { Omega, type Table } from '@omega/omega'
 

@@ -1,15 +1,14 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { tempDir } from '@omega/conformance'
 
 const tsx = join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx')
 
 function run(example: string, env: Record<string, string> = {}): string {
   return execFileSync(tsx, [join(import.meta.dirname, example)], {
     encoding: 'utf8',
-    env: { ...process.env, OMEGA_HOME: mkdtempSync(join(tmpdir(), 'omega-example-')), ...env },
+    env: { ...process.env, OMEGA_HOME: tempDir('omega-example-'), ...env },
     timeout: 120_000,
   })
 }

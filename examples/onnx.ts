@@ -1,7 +1,8 @@
 // ONNX: put the fixture MLP (trained in torch, exported to ONNX), then predict on a dataset by name.
-// Run: pnpm example examples/onnx.ts
+// Run: npx -y pnpm@10.34.9 example examples/onnx.ts
 import { fileURLToPath } from 'node:url'
-import { Omega, type OnnxModel, type Table, type Tensor } from '@omega/omega'
+import { Omega, type Table, type Tensor } from '@omega/omega'
+import type { OnnxModel } from '@omega/onnx'
 
 const fixture = (path: string): string => fileURLToPath(new URL(`../fixtures/${path}`, import.meta.url))
 const om = await Omega.open()

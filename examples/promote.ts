@@ -1,8 +1,7 @@
 // Model versions, tags and promotion from a dev bucket to prod, with the lineage walked back.
-// Run: pnpm example examples/promote.ts
+// Run: npx -y pnpm@10.34.9 example examples/promote.ts
 import { fileURLToPath } from 'node:url'
-import { RandomForestClassifier } from 'ml-random-forest'
-import { Omega, type Table } from '@omega/omega'
+import { Omega, RandomForestClassifier, type Table } from '@omega/omega'
 
 const om = await Omega.open({ bucket: 'dev' })
 const prod = om.bucket('prod')

@@ -1,8 +1,7 @@
 // The omega quick start: store a dataset and a model by name, get the model back, predict.
-// Run: pnpm quickstart   (stores in $OMEGA_HOME, else ./.omega: the embedded LevelDB default)
+// Run: npx -y pnpm@10.34.9 quickstart   (stores in $OMEGA_HOME, else ./.omega: the embedded LevelDB default)
 import { fileURLToPath } from 'node:url'
-import { RandomForestClassifier } from 'ml-random-forest'
-import { Omega, type Table } from '@omega/omega'
+import { Omega, RandomForestClassifier, type Table } from '@omega/omega'
 
 const om = await Omega.open()
 await om.datasets.readCsv(fileURLToPath(new URL('../fixtures/datasets/iris.csv', import.meta.url)), 'iris')

@@ -1,10 +1,8 @@
 // The omega|ml flow on the worker pool: put an unfitted model, fit it by dataset names, predict,
 // and go back to the unfitted version with ^.
-// Run: pnpm example examples/runtime.ts
+// Run: npx -y pnpm@10.34.9 example examples/runtime.ts
 import { fileURLToPath } from 'node:url'
-import { RandomForestClassifier } from 'ml-random-forest'
-import { DecisionTreeClassifier } from 'ml-cart'
-import { Omega, type Metadata } from '@omega/omega'
+import { DecisionTreeClassifier, Omega, RandomForestClassifier, type Metadata } from '@omega/omega'
 
 const om = await Omega.open() // runtime: 'pool' (worker threads) is the default
 await om.datasets.readCsv(fileURLToPath(new URL('../fixtures/datasets/iris.csv', import.meta.url)), 'mydata', { types: { target: 'int32' } })

@@ -1,10 +1,9 @@
 // A process killed (SIGKILL) in the middle of a large put leaves the store consistent: the object
 // being written is not visible, earlier objects are intact, and the store opens again.
 import { spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { tempDir } from '@omega/conformance'
 
 const omegaEntry = new URL('../packages/omega/dist/index.js', import.meta.url).href
 
@@ -39,7 +38,7 @@ async function killMidWrite(store: string): Promise<void> {
 
 describe('a process killed mid-write', () => {
   it.each(['level', 'fs'])('leaves a %s store consistent and openable', async (scheme) => {
-    const store = `${scheme}:${mkdtempSync(join(tmpdir(), `omega-kill-${scheme}-`))}`
+    const store = `${scheme}:${tempDir(`omega-kill-${scheme}-`)}`
     await killMidWrite(store)
     const { Omega } = (await import(omegaEntry)) as typeof import('@omega/omega')
     const om = await Omega.open({ store })

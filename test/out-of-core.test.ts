@@ -1,11 +1,11 @@
 // [slow] Iterating a dataset several times larger than the V8 heap limit works with flat memory:
 // a child Node with --max-old-space-size=128 streams a ~600 MB table chunk by chunk.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { Table, vectorFromArray } from 'apache-arrow'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { tempDir } from '@omega/conformance'
 
 const omegaEntry = new URL('../packages/omega/dist/index.js', import.meta.url).href
 const COLUMNS = 10
@@ -41,7 +41,7 @@ const reader = `
 
 describe('[slow] out-of-core iteration', () => {
   it.each(['level', 'fs'])('streams a ~600 MB %s table under a 128 MB heap limit with flat memory', { timeout: 300_000 }, async (scheme) => {
-    const dir = mkdtempSync(join(tmpdir(), 'omega-ooc-'))
+    const dir = tempDir('omega-ooc-')
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
     const store = `${scheme}:${dir}`
     const { Omega } = (await import(omegaEntry)) as typeof import('@omega/omega')

@@ -1,12 +1,11 @@
 // Version numbering is race-free across processes (fs is multi-process), and promotion works from
 // one instance to another on a different backend (LevelDB dev → fs prod).
 import { spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DecisionTreeClassifier } from 'ml-cart'
 import { describe, expect, it } from 'vitest'
 import { Omega } from '@omega/omega'
+import { tempDir } from '@omega/conformance'
 
 const omegaEntry = new URL('../packages/omega/dist/index.js', import.meta.url).href
 
@@ -32,7 +31,7 @@ function run(store: string, who: string, count: number): Promise<number[]> {
 
 describe('versions across processes', () => {
   it('two processes putting one name on fs get distinct versions and none is lost', async () => {
-    const store = `fs:${mkdtempSync(join(tmpdir(), 'omega-2proc-'))}`
+    const store = `fs:${tempDir('omega-2proc-')}`
     const [a, b] = await Promise.all([run(store, 'a', 20), run(store, 'b', 20)])
     const all = [...a!, ...b!].sort((x, y) => x - y)
     expect(all).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
@@ -47,8 +46,8 @@ describe('versions across processes', () => {
   }, 60_000)
 
   it('promotes from a LevelDB dev instance to an fs prod instance, independent of the source', async () => {
-    const dev = await Omega.open({ store: `level:${mkdtempSync(join(tmpdir(), 'omega-dev-'))}` })
-    const prod = await Omega.open({ store: `fs:${mkdtempSync(join(tmpdir(), 'omega-prod-'))}` })
+    const dev = await Omega.open({ store: `level:${tempDir('omega-dev-')}` })
+    const prod = await Omega.open({ store: `fs:${tempDir('omega-prod-')}` })
     try {
       const tree = new DecisionTreeClassifier({ maxDepth: 2 })
       tree.train([[0], [1], [2], [3]], [0, 0, 1, 1])

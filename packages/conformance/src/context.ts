@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { OmegaError, type ErrorCode, type StorageBackend } from '@omega/core'
@@ -19,9 +19,22 @@ export interface BackendSuiteOptions {
   additionalTests?(options: BackendSuiteOptions): void
 }
 
-/** A new empty temp directory. */
+/** A new empty temp directory, removed when the process exits. */
 export function tempDir(prefix = 'omega-'): string {
-  return mkdtempSync(join(tmpdir(), prefix))
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  if (!cleanupRegistered) process.once('exit', removeTempDirs)
+  cleanupRegistered = true
+  created.add(dir)
+  return dir
+}
+
+const created = new Set<string>()
+let cleanupRegistered = false
+
+/** Removes every directory {@link tempDir} made in this process (at exit: stores may still hold files open until then). */
+export function removeTempDirs(): void {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true })
+  created.clear()
 }
 
 /** Asserts that a promise rejects with an OmegaError of `code`, and returns it. */

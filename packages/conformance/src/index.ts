@@ -15,7 +15,7 @@ import { tableTests } from './store/datasets-tables.js'
 import { otherDatasetTests } from './store/datasets-other.js'
 
 export type { BackendSuiteOptions } from './context.js'
-export { tempDir, rejectsWith, everyByte, chunked } from './context.js'
+export { tempDir, removeTempDirs, rejectsWith, everyByte, chunked } from './context.js'
 export { TestLinear, openStore, snapshot } from './store/open-store.js'
 
 /** The StorageBackend contract: blobs, metadata with compare-and-set, lifecycle, integrity. */

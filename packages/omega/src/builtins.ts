@@ -1,7 +1,8 @@
 /**
  * The plugin that makes `@omega/omega` batteries-included: the LevelDB (default), fs and memory
- * stores, the ml.js estimators, ONNX models and the worker-pool runtime, all at built-in priority so that user plugins win. It is
- * named by URL, so worker threads load exactly the same set.
+ * stores, the ml.js estimators and the worker-pool runtime, plus the framework handlers the
+ * application has installed (`@omega/onnx`), all at built-in priority so that user plugins win. It
+ * is named by URL, so worker threads load exactly the same set.
  *
  * @packageDocumentation
  */
@@ -10,13 +11,13 @@ import fsPlugin from '@omega/fs'
 import levelPlugin from '@omega/level'
 import mljsPlugin from '@omega/mljs'
 import poolPlugin from '@omega/pool'
-import onnxPlugin from '@omega/onnx'
+import { registerOptionalPlugins } from './optional-plugins.js'
 
 const builtins: Plugin = async (api) => {
   await levelPlugin(api)
   await fsPlugin(api)
   await mljsPlugin(api)
-  await onnxPlugin(api)
+  await registerOptionalPlugins(api)
   await poolPlugin(api)
 }
 export default builtins

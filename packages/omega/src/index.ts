@@ -14,9 +14,8 @@ import { BUILTINS_URL } from './builtins.js'
 export * from '@omega/core'
 export { LevelBackend, type LevelBackendOptions } from '@omega/level'
 export { FsBackend, type FsBackendOptions } from '@omega/fs'
-export { MLJS_ESTIMATORS } from '@omega/mljs'
+export * from '@omega/mljs'
 export { PoolRuntime, type PoolOptions } from '@omega/pool'
-export { OnnxModel, OnnxHandler, type OnnxValueInfo } from '@omega/onnx'
 export { Table, RecordBatch, tableFromArrays, vectorFromArray } from 'apache-arrow'
 export { BUILTINS_URL }
 

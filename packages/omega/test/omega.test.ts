@@ -1,6 +1,4 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Omega, OmegaError, defaultStoreUrl } from '@omega/omega'
 import { rejectsWith, tempDir } from '@omega/conformance'
@@ -32,7 +30,7 @@ describe('@omega/omega', () => {
 
   it('without $OMEGA_HOME the store is ./.omega in the working directory', () => {
     expect(defaultStoreUrl({})).toBe(`level:${join(process.cwd(), '.omega')}`)
-    const cwd = mkdtempSync(join(tmpdir(), 'omega-cwd-'))
+    const cwd = tempDir('omega-cwd-')
     const entry = new URL('../dist/index.js', import.meta.url).href
     const script = `import { Omega } from '${entry}'; const om = await Omega.open(); console.log(om.location); await om.close()`
     const env = { ...process.env }

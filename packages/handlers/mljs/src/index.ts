@@ -11,6 +11,16 @@ import { MLJS_ESTIMATORS } from './adapters.js'
 
 export { MLJS_ESTIMATORS, type MljsEstimator } from './adapters.js'
 export { accuracy, r2 } from './metrics.js'
+export {
+  RandomForestClassifier,
+  RandomForestRegression,
+  DecisionTreeClassifier,
+  DecisionTreeRegression,
+  LogisticRegression,
+  MultivariateLinearRegression,
+  type RandomForestOptions,
+  type DecisionTreeOptions,
+} from './classes.js'
 
 /** Registers every ml.js estimator at built-in priority, so user registrations win. */
 const plugin: Plugin = (api) => {

@@ -1,6 +1,8 @@
 /**
- * **@omega/onnx**: ONNX models on onnxruntime-node. Put a model from bytes or `{ path }`; get an
- * {@link OnnxModel} that predicts; run it by name with `om.runtime.model(name).predict(X)`.
+ * **@omega/onnx**: ONNX models on onnxruntime: the native `onnxruntime-node` when the application
+ * has installed it, else the WebAssembly build `onnxruntime-web`. Put a model from bytes or
+ * `{ path }`; get an {@link OnnxModel} that predicts; run it by name with
+ * `om.runtime.model(name).predict(X)`.
  *
  * @packageDocumentation
  */
@@ -10,6 +12,7 @@ import { OnnxHandler } from './onnx-handler.js'
 export { OnnxHandler, type OnnxSessionOptions } from './onnx-handler.js'
 export { OnnxModel, type OnnxValueInfo, type OnnxPredictOptions, type OnnxInputs } from './onnx-model.js'
 export { readOnnxHeader, type OnnxHeader } from './onnx-header.js'
+export { loadOrt, type OrtRuntime, type OrtBackendName } from './ort-runtime.js'
 
 /** Registers the `onnx.model` handler at built-in priority. */
 const plugin: Plugin = (api) => {

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import { isMainThread } from 'node:worker_threads'
-import { InferenceSession } from 'onnxruntime-node'
+import type { InferenceSession } from 'onnxruntime-common'
 import {
   OmegaError,
   errors,
@@ -20,6 +20,7 @@ import {
 } from '@omega/core'
 import { readOnnxHeader } from './onnx-header.js'
 import { OnnxModel, type OnnxValueInfo } from './onnx-model.js'
+import { loadOrt, type OrtRuntime } from './ort-runtime.js'
 
 /** Session options omega passes to onnxruntime (per model at put, per call in `params.sessionOptions`). */
 export interface OnnxSessionOptions extends JsonObject {}
@@ -35,9 +36,9 @@ function sessionOptions(...sources: unknown[]): InferenceSession.SessionOptions 
   return out as InferenceSession.SessionOptions
 }
 
-async function createSession(source: string | Uint8Array, options: InferenceSession.SessionOptions, what: string): Promise<InferenceSession> {
+async function createSession(ort: OrtRuntime, source: string | Uint8Array, options: InferenceSession.SessionOptions, what: string): Promise<InferenceSession> {
   try {
-    return typeof source === 'string' ? await InferenceSession.create(source, options) : await InferenceSession.create(source, options)
+    return await ort.create(source, options)
   } catch (err) {
     throw new OmegaError('E_MODEL_LOAD', `${what} is not a loadable ONNX model: ${(err as Error).message}`, { cause: err })
   }
@@ -74,7 +75,7 @@ export class OnnxHandler implements ModelHandler<OnnxModel> {
     const putOptions = sessionOptions(attributes?.sessionOptions, context.options.sessionOptions)
     const bytes = value instanceof OnnxModel ? value.bytes : value instanceof Uint8Array ? value : undefined
     const path = bytes ? undefined : (value as { path: string }).path
-    const session = await createSession(path ?? bytes!, putOptions, path ? `"${path}"` : `the bytes given for "${context.name}"`)
+    const session = await createSession(await loadOrt(), path ?? bytes!, putOptions, path ? `"${path}"` : `the bytes given for "${context.name}"`)
     try {
       const header = await readOnnxHeader(bytes ?? { path: path! })
       const size = bytes ? bytes.byteLength : (await stat(path!)).size
@@ -102,8 +103,9 @@ export class OnnxHandler implements ModelHandler<OnnxModel> {
     // oversubscribing the cores (a model's or a call's sessionOptions still win).
     const defaults = isMainThread ? {} : { intraOpNumThreads: 1, interOpNumThreads: 1 }
     const options = sessionOptions(defaults, stored.kindMeta.sessionOptions, context.options.sessionOptions)
-    const session = await createSession(bytes, options, `stored model "${context.name}"`)
-    return new OnnxModel(session, stored.kindMeta, bytes)
+    const ort = await loadOrt()
+    const session = await createSession(ort, bytes, options, `stored model "${context.name}"`)
+    return new OnnxModel(session, stored.kindMeta, bytes, ort.Tensor)
   }
 
   async predict(model: OnnxModel, X: ModelData, options: ModelCallOptions): Promise<Tensor | Record<string, Tensor>> {

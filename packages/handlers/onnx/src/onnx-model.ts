@@ -1,4 +1,4 @@
-import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node'
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common'
 import type { Table } from 'apache-arrow'
 import { Tensor, errors, isArrowTable, isPlainObject, tableToTensor, toModelInput, type JsonObject, type TensorDtype } from '@omega/core'
 
@@ -40,6 +40,8 @@ export class OnnxModel {
     readonly kindMeta: JsonObject,
     /** The model file's bytes (kept so a gotten model can be put again). */
     readonly bytes: Uint8Array,
+    /** The Tensor class of the onnxruntime build that created `session`. */
+    readonly ortTensor: typeof OrtTensor,
   ) {
     this.inputs = kindMeta.inputs as unknown as OnnxValueInfo[]
     this.outputs = kindMeta.outputs as unknown as OnnxValueInfo[]
@@ -53,16 +55,16 @@ export class OnnxModel {
   async predict(X: OnnxInputs, options: OnnxPredictOptions = {}): Promise<Tensor | Record<string, Tensor>> {
     if (this.#closed) throw errors.invalidArgument('this OnnxModel was closed')
     const feeds = this.#feeds(X)
-    // onnxruntime-node returns only tensors, so sequence/map outputs (scikit-learn's ZipMap) are left out by default.
+    // onnxruntime's JS API returns only tensors, so sequence/map outputs (scikit-learn's ZipMap) are left out by default.
     const wanted = options.outputs ?? this.outputs.filter((o) => o.type !== 'non-tensor').map((o) => o.name)
     for (const name of wanted) {
       const info = this.outputs.find((o) => o.name === name)
       if (!info) throw errors.invalidArgument(`output "${name}" is not an output of this model; outputs: ${this.outputs.map((o) => o.name).join(', ')}`)
       if (info.type === 'non-tensor') {
-        throw errors.unsupported(`output "${name}" is a sequence or map (such as scikit-learn's ZipMap), which onnxruntime-node cannot return; export the model without it (skl2onnx: options={'zipmap': False})`, { output: name })
+        throw errors.unsupported(`output "${name}" is a sequence or map (such as scikit-learn's ZipMap), which onnxruntime cannot return; export the model without it (skl2onnx: options={'zipmap': False})`, { output: name })
       }
     }
-    if (wanted.length === 0) throw errors.unsupported('this model has no tensor outputs that onnxruntime-node can return')
+    if (wanted.length === 0) throw errors.unsupported('this model has no tensor outputs that onnxruntime can return')
     const result = await this.session.run(feeds, [...wanted])
     const out: Record<string, Tensor> = {}
     for (const name of wanted) out[name] = fromOrt(result[name] as OrtTensor, name)
@@ -83,7 +85,7 @@ export class OnnxModel {
     if (unknown.length > 0) throw errors.dataShape(`unknown input ${unknown.map((u) => `"${u}"`).join(', ')}; the model's inputs are ${names.join(', ')}`, { inputs: names, unknown })
     const missing = names.filter((n) => !(n in perInput))
     if (missing.length > 0) throw errors.dataShape(`missing input ${missing.map((u) => `"${u}"`).join(', ')}; the model's inputs are ${names.join(', ')}`, { inputs: names, missing })
-    return Object.fromEntries(this.inputs.map((info) => [info.name, toOrt(perInput[info.name], info)]))
+    return Object.fromEntries(this.inputs.map((info) => [info.name, toOrt(this.ortTensor, perInput[info.name], info)]))
   }
 
   /** Assigns the given data to inputs: a record by name; one value to the only input; a table's columns by `inputColumns` or by name. */
@@ -104,7 +106,7 @@ export class OnnxModel {
 }
 
 /** One input's data as an ORT tensor of the input's element type, after checking rank and fixed dims. */
-function toOrt(value: unknown, info: OnnxValueInfo): OrtTensor {
+function toOrt(OrtTensorClass: typeof OrtTensor, value: unknown, info: OnnxValueInfo): OrtTensor {
   const input = toModelInput(value, `input "${info.name}"`)
   let tensor = input instanceof Tensor ? input : tableToTensor(input, `input "${info.name}"`)
   // A one-column table or a flat array fed to a [N] input is a vector, not a matrix.
@@ -123,7 +125,7 @@ function toOrt(value: unknown, info: OnnxValueInfo): OrtTensor {
     if (typeof d === 'number' && d >= 0 && given[i] !== d) fail()
   })
   const type = info.type
-  return new OrtTensor(type as 'float32', convert(tensor, type, info.name) as Float32Array, [...given])
+  return new OrtTensorClass(type as 'float32', convert(tensor, type, info.name) as Float32Array, [...given])
 }
 
 function convert(tensor: Tensor, type: string, input: string): unknown {

@@ -6,7 +6,7 @@
 import type { Plugin } from '@omega/core'
 import { PoolRuntime, type PoolOptions } from './pool-runtime.js'
 
-export { PoolRuntime, type PoolOptions } from './pool-runtime.js'
+export { PoolRuntime, type PoolOptions, type PiscinaPool } from './pool-runtime.js'
 
 /** Registers the `pool` runtime; `Omega.open({ pool: { resourceLimits, cacheSize, piscina } })` configures it. */
 const plugin: Plugin = (api) => {

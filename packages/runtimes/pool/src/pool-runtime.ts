@@ -14,7 +14,19 @@ export interface PoolOptions {
   /** Milliseconds an idle worker is kept. @default 60000 */
   readonly idleTimeout?: number
   /** Use your own Piscina (its `filename` must be `@omega/pool/worker`, with `workerData: { plugins, cacheSize }`). */
-  readonly piscina?: Piscina
+  readonly piscina?: PiscinaPool
+}
+
+/**
+ * The part of a `Piscina` instance omega uses. Declared here rather than imported so that omega's
+ * public declarations do not pull in piscina's, which fail strict checks
+ * (`exactOptionalPropertyTypes` with `skipLibCheck: false`) in applications.
+ */
+export interface PiscinaPool {
+  readonly threads: readonly unknown[]
+  run(task: unknown, options: { transferList?: ArrayBuffer[]; signal?: AbortSignal }): Promise<unknown>
+  close(): Promise<void>
+  destroy(): Promise<void>
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url).href
@@ -27,7 +39,7 @@ const WORKER_URL = new URL('./worker.js', import.meta.url).href
  */
 export class PoolRuntime implements Runtime {
   readonly kind = 'pool'
-  readonly #pool: Piscina
+  readonly #pool: PiscinaPool
   readonly #own: boolean
 
   constructor(host: RuntimeHost, options: PoolOptions = {}) {

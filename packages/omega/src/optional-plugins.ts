@@ -1,0 +1,67 @@
+import { OmegaError, isFileRef, type Handler, type Plugin, type PluginApi, type StoreName } from '@omega/core'
+
+/**
+ * A framework handler that `@omega/omega` registers when the application has installed its package,
+ * and otherwise stands in for with a placeholder of the same kind: a put of such a model, or a get
+ * of one stored elsewhere, is then E_UNSUPPORTED naming the package to install, not "no handler".
+ * Heavy frameworks stay opt-in this way: `npm install @omega/omega` never pulls them in.
+ */
+interface OptionalPlugin {
+  /** The npm package whose default export is the plugin. */
+  readonly specifier: string
+  /** The kind its handler owns. */
+  readonly kind: string
+  readonly stores: readonly StoreName[]
+  /** What the framework is called in messages. */
+  readonly framework: string
+  /** Values that are clearly meant for this framework (cheap, no I/O). */
+  readonly recognises: (value: unknown) => boolean
+}
+
+const OPTIONAL_PLUGINS: readonly OptionalPlugin[] = [
+  {
+    specifier: '@omega/onnx',
+    kind: 'onnx.model',
+    stores: ['models'],
+    framework: 'ONNX models',
+    recognises: (value) => value instanceof Uint8Array || (isFileRef(value) && value.path.toLowerCase().endsWith('.onnx')),
+  },
+]
+
+/** Placeholders outrank nothing: a user handler for the same values wins. */
+const PLACEHOLDER_PRIORITY = -1000
+
+/** Registers each optional plugin that is installed, and a placeholder for each one that is not. */
+export async function registerOptionalPlugins(api: PluginApi): Promise<void> {
+  for (const optional of OPTIONAL_PLUGINS) {
+    const plugin = await importIfInstalled(optional.specifier)
+    if (plugin) await plugin(api)
+    else api.registerHandler(placeholder(optional), { priority: PLACEHOLDER_PRIORITY })
+  }
+}
+
+async function importIfInstalled(specifier: string): Promise<Plugin | undefined> {
+  try {
+    const module = (await import(specifier)) as { default: Plugin }
+    return module.default
+  } catch (err) {
+    const code = (err as { code?: unknown }).code
+    // Only the package itself being absent means "not installed"; a broken install must surface.
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((err as Error).message).includes(`'${specifier}'`)) return undefined
+    throw new OmegaError('E_UNSUPPORTED', `${specifier} is installed but could not be loaded: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+function placeholder(optional: OptionalPlugin): Handler {
+  const missing = (op: string): OmegaError =>
+    new OmegaError('E_UNSUPPORTED', `${optional.framework} (kind ${optional.kind}) need the package ${optional.specifier}, which is not installed; run "npm install ${optional.specifier}" and reopen omega to ${op}`, {
+      details: { kind: optional.kind, package: optional.specifier, op },
+    })
+  return {
+    kind: optional.kind,
+    stores: optional.stores,
+    supports: optional.recognises,
+    serialize: () => Promise.reject(missing('put them')),
+    deserialize: () => Promise.reject(missing('load them')),
+  }
+}
