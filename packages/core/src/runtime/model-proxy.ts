@@ -37,7 +37,7 @@ export type Prediction = Tensor | Readonly<Record<string, Tensor>>
 /** X or Y of a runtime call: a dataset name (selectors allowed, `*` = the last fit's), or data. */
 export type DataArg = string | Table | Tensor | readonly Record<string, unknown>[] | readonly (readonly number[])[] | readonly number[]
 
-/** What the runtime facade gives each proxy. @internal */
+/** What the runtime facade gives each proxy: the stores, the runtime and call tracking of an instance. */
 export interface RuntimeContext {
   readonly models: ModelStore
   readonly datasets: DatasetStore
