@@ -73,7 +73,7 @@ export { JsonHandler, isJsonValue } from './handler/builtin/json-handler.js'
 export { FileHandler, isFileRef } from './handler/builtin/file-handler.js'
 export type { FileRef } from './handler/builtin/file-handler.js'
 
-export { Tensor, DTYPE_ARRAYS } from './data/tensor.js'
+export { Tensor, DTYPE_ARRAYS, isTensor } from './data/tensor.js'
 export type { TensorDtype, TensorData, TensorDataMap, NestedArray } from './data/tensor.js'
 
 export { Registry, BUILTIN_PRIORITY, PLUGIN_PRIORITY } from './registry/registry.js'
@@ -87,7 +87,7 @@ export { InlineRuntime, combine as combineSignals, abortError } from './runtime/
 export type { InlineRunOptions } from './runtime/inline-runtime.js'
 export { ModelCache } from './runtime/model-cache.js'
 export { ModelProxy, predictionTable } from './runtime/model-proxy.js'
-export type { ModelRunOptions, PredictOptions, Prediction, DataArg, Progress, RuntimeContext } from './runtime/model-proxy.js'
+export type { ModelRunOptions, PredictOptions, Prediction, DataArg, InlineData, Progress, RuntimeContext } from './runtime/model-proxy.js'
 export type { GridsearchOptions } from './runtime/gridsearch.js'
 export { RuntimeFacade } from './runtime/runtime-facade.js'
 export type { RuntimeState } from './runtime/runtime-facade.js'
