@@ -3,7 +3,9 @@
 // that must not compile. This file is compiled, never run.
 import { RandomForestClassifier } from 'ml-random-forest'
 import { expectTypeOf } from 'vitest'
+import { conformance, tempDir } from '@omega/conformance'
 import {
+  FsBackend,
   MemoryBackend,
   Omega,
   OmegaError,
@@ -20,6 +22,7 @@ import {
   type Prediction,
   type PredictOptions,
   type Revision,
+  type StorageBackend,
   type Table,
   type Tensor,
 } from '@omega/omega'
@@ -210,6 +213,16 @@ declare const onProgress: (progress: { done: number; total?: number; message?: s
   ;(await om.datasets.get('wine[alcohol]')).shape
   // @ts-expect-error datasets have no tags (models do)
   await om.datasets.tag('wine@1', 'production')
+}
+
+// ---- Storage backends: the conformance suite ---------------------------------------------------
+{
+  const flipAByte = async (backend: StorageBackend, sha256: string): Promise<void> => {
+    expectTypeOf(await backend.blobs.has(sha256)).toEqualTypeOf<boolean>()
+  }
+  conformance('mine', { factory: (dir = tempDir()) => new FsBackend(dir), tamper: flipAByte })
+  // @ts-expect-error the factory builds a StorageBackend
+  conformance('mine', { factory: (dir = tempDir()) => dir })
 }
 
 // ---- Errors ------------------------------------------------------------------------------------
