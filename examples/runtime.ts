@@ -2,7 +2,7 @@
 // and go back to the unfitted version with ^.
 // Run: npx -y pnpm@10.34.9 example examples/runtime.ts
 import { fileURLToPath } from 'node:url'
-import { DecisionTreeClassifier, Omega, RandomForestClassifier, type Metadata } from '@omega/omega'
+import { DecisionTreeClassifier, Omega, RandomForestClassifier, type Tensor } from '@omega/omega'
 
 const om = await Omega.open() // runtime: 'pool' (worker threads) is the default
 await om.datasets.readCsv(fileURLToPath(new URL('../fixtures/datasets/iris.csv', import.meta.url)), 'mydata', { types: { target: 'int32' } })
@@ -15,13 +15,13 @@ const fitted = await om.runtime.model('mymodel').fit('mydata[^target]', 'mydata[
 console.log(`fit -> mymodel@${fitted.version} (parent ${fitted.parent}), dataset ${JSON.stringify(fitted.attributes.dataset)}`)
 
 // 3. Predict from a dataset, from inline rows, and into a dataset.
-const y = await om.runtime.model('mymodel').predict('mydata[^target]#rows:start=48,end=52')
+const y = await om.runtime.model('mymodel').predict<Tensor>('mydata[^target]#rows:start=48,end=52')
 console.log('predict rows 48..51 ->', y.toArray())
-console.log('predict inline ->', (await om.runtime.model('mymodel').predict([[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]])).toArray())
+console.log('predict inline ->', (await om.runtime.model('mymodel').predict<Tensor>([[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]])).toArray())
 const proba = await om.runtime.model('mymodel').predictProba([[6.0, 2.7, 5.1, 1.6]])
 console.log('predictProba ->', (proba.toArray() as number[][])[0]!.map((p) => p.toFixed(2)))
 console.log('score on "*" (the data of the last fit) ->', (await om.runtime.model('mymodel').score('*', '*')).toFixed(3))
-const preds = (await om.runtime.model('mymodel').predict('mydata[^target]', { rName: 'predictions' })) as Metadata
+const preds = await om.runtime.model('mymodel').predict('mydata[^target]', { rName: 'predictions' })
 console.log(`predictions stored as dataset "${preds.name}" (${preds.kindMeta.rows} rows)`)
 
 // 4. ^ goes back to the version before: the unfitted model, which cannot predict.

@@ -1,4 +1,4 @@
-import { Omega, MODEL_OPERATIONS, artifactsOf, collectBytes, type Handler, type HandlerContext } from '@omega/core'
+import { Omega, MODEL_OPERATIONS, artifactsOf, collectBytes, type Handler, type HandlerContext, type ObjectStore } from '@omega/core'
 import { describe, expect, it } from 'vitest'
 import { rejectsWith } from '../context.js'
 
@@ -57,7 +57,7 @@ export function handlerSuite(name: string, handler: Handler, options: HandlerSui
       const om = await Omega.open({ store: 'memory:', plugins: [...options.plugins], runtime: 'inline' })
       try {
         const value = await f.value()
-        const store = handler.stores.includes('models') ? om.models : om.datasets
+        const store: ObjectStore = handler.stores.includes('models') ? om.models : om.datasets
         const meta = await store.put(value, 'fixture', { kind: handler.kind })
         expect(meta.kind).toBe(handler.kind)
         const back = await store.get('fixture')

@@ -63,16 +63,16 @@ export function runtimeSuite(name: string, options: RuntimeSuiteOptions): void {
         new Tensor('float32', [2, 2], Float32Array.of(1, 1, 2, 0)),
       ]
       for (const X of inputs) {
-        const y = await model.predict(X as never)
+        const y = await model.predict<Tensor>(X as never)
         expect(y).toBeInstanceOf(Tensor)
         expect(y.shape).toEqual([2])
         const got = y.toArray() as number[]
         got.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 10))
       }
-      expect(((await model.predict('*')).toArray() as number[]).length).toBe(200)
-      expect(((await model.predict('lin[x0,x1]#rows:start=10,end=15')).toArray() as number[]).length).toBe(5)
+      expect(((await model.predict<Tensor>('*')).toArray() as number[]).length).toBe(200)
+      expect(((await model.predict<Tensor>('lin[x0,x1]#rows:start=10,end=15')).toArray() as number[]).length).toBe(5)
       await om.models.put(new RunningMean().fit([[0]], [2]), 'mean1')
-      expect((await om.runtime.model('mean1').predict([3, 4, 5])).toArray()).toEqual([2, 2, 2])
+      expect((await om.runtime.model('mean1').predict<Tensor>([3, 4, 5])).toArray()).toEqual([2, 2, 2])
     })
 
     it('predict with rName stores the predictions as a dataset; inline data leaves no dataset behind', async () => {
@@ -145,10 +145,10 @@ export function runtimeSuite(name: string, options: RuntimeSuiteOptions): void {
       await om.models.put(new RunningMean().fit([[0]], [1]), 'v')
       await om.models.put(new RunningMean().fit([[0]], [2]), 'v')
       const fit = om.runtime.model('v').fit('big[^y]', 'big[y]')
-      const pinned = om.runtime.model('v@2').predict([[0]])
+      const pinned = om.runtime.model('v@2').predict<Tensor>([[0]])
       expect((await pinned).toArray()).toEqual([2])
       expect((await fit).version).toBe(3)
-      expect((await om.runtime.model('v@2').predict([[0]])).toArray()).toEqual([2])
+      expect((await om.runtime.model('v@2').predict<Tensor>([[0]])).toArray()).toEqual([2])
     })
 
     it('bad input: unknown model and dataset, wrong width, unfitted, row mismatch, selector on non-table', async () => {
@@ -194,7 +194,7 @@ export function runtimeSuite(name: string, options: RuntimeSuiteOptions): void {
       await rejectsWith(om.runtime.model('slow').predict([[1]], { timeoutMs: 150 }), 'E_TIMEOUT')
       expect((await om.models.revisions('slow')).length).toBe(1)
       await om.models.put(new RunningMean().fit([[0]], [7]), 'after')
-      expect((await om.runtime.model('after').predict([[0]])).toArray()).toEqual([7])
+      expect((await om.runtime.model('after').predict<Tensor>([[0]])).toArray()).toEqual([7])
     })
 
     it.runIf(options.threads)('a worker that exits or runs out of memory rejects with E_WORKER and the pool serves later calls', { timeout: 60_000 }, async () => {
@@ -205,7 +205,7 @@ export function runtimeSuite(name: string, options: RuntimeSuiteOptions): void {
       const oom = await rejectsWith(om.runtime.model('oom').predict([[1]]), 'E_WORKER')
       expect(oom.message).toMatch(/memory/i)
       await om.models.put(new RunningMean().fit([[0]], [5]), 'alive')
-      expect((await om.runtime.model('alive').predict([[0]])).toArray()).toEqual([5])
+      expect((await om.runtime.model('alive').predict<Tensor>([[0]])).toArray()).toEqual([5])
     })
 
     it('close waits for running calls, or aborts them with abortRunning', async () => {

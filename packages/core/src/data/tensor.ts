@@ -87,6 +87,20 @@ export class Tensor<D extends TensorDtype = TensorDtype> {
   }
 }
 
+/**
+ * True if `value` is a {@link Tensor}: narrows a runtime result (`Tensor` or a record of tensors
+ * for multi-output models) or a dataset (`om.datasets.get`) to a Tensor.
+ *
+ * @example
+ * ```ts
+ * const y = await om.runtime.model('clf').predict(X)
+ * const labels = isTensor(y) ? y : y.label!
+ * ```
+ */
+export function isTensor(value: unknown): value is Tensor {
+  return value instanceof Tensor
+}
+
 /** The constructor of each dtype's array (string: plain Array). */
 export const DTYPE_ARRAYS = {
   float32: Float32Array,

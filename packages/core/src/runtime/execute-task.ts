@@ -15,7 +15,7 @@ export interface ExecutionEnv {
   readonly cache: ModelCache
 }
 
-/** Inputs already decoded on this thread (the inline runtime skips encoding). @internal */
+/** Inputs already decoded on this thread (the inline runtime skips encoding). */
 export interface LiveInputs {
   readonly X?: ModelInput
   readonly Y?: ModelInput

@@ -4,7 +4,7 @@ import { executeTask, type LiveInputs } from './execute-task.js'
 import { ModelCache } from './model-cache.js'
 import type { RunOptions, Runtime, Task, TaskOutcome } from './runtime.js'
 
-/** Options the inline runtime also accepts: inputs already decoded on this thread. @internal */
+/** Options the inline runtime also accepts: inputs already decoded on this thread. */
 export interface InlineRunOptions extends RunOptions {
   readonly live?: LiveInputs
 }

@@ -1,7 +1,7 @@
-import { Table, vectorFromArray, type Vector } from 'apache-arrow'
+import { Table, vectorFromArray, type RecordBatch, type Vector } from 'apache-arrow'
 import { OmegaError, errors } from '../errors.js'
 import type { JsonObject } from '../json.js'
-import { Tensor } from '../data/tensor.js'
+import { Tensor, type isTensor } from '../data/tensor.js'
 import { isArrowTable } from '../data/arrow.js'
 import { parseName } from '../names/name-grammar.js'
 import type { Metadata } from '../store/metadata.js'
@@ -34,10 +34,13 @@ export interface PredictOptions extends ModelRunOptions {
 /** What predict returns: one tensor, or a record of tensors for multi-output models. */
 export type Prediction = Tensor | Readonly<Record<string, Tensor>>
 
-/** X or Y of a runtime call: a dataset name (selectors allowed, `*` = the last fit's), or data. */
-export type DataArg = string | Table | Tensor | readonly Record<string, unknown>[] | readonly (readonly number[])[] | readonly number[]
+/** Data given inline to a model: an Arrow table or record batch, records, rows (`number[][]`), one value per row (`number[]`) or a Tensor. */
+export type InlineData = Table | RecordBatch | Tensor | readonly Record<string, unknown>[] | readonly (readonly number[])[] | readonly number[]
 
-/** What the runtime facade gives each proxy. @internal */
+/** X or Y of a runtime call: a dataset name (selectors allowed, `*` = the last fit's), or data. */
+export type DataArg = string | InlineData
+
+/** What the runtime facade gives each proxy: the stores, the runtime and call tracking of an instance. */
 export interface RuntimeContext {
   readonly models: ModelStore
   readonly datasets: DatasetStore
@@ -95,9 +98,17 @@ export class ModelProxy {
     }, options.signal)
   }
 
-  /** Predictions as a Tensor (a record of tensors for multi-output models); with `rName`, stored as a dataset. */
-  async predict<T extends Prediction = Tensor>(X: DataArg, options?: ModelRunOptions): Promise<T>
-  async predict(X: DataArg, options: PredictOptions & { rName: string }): Promise<Metadata>
+  /**
+   * Predictions: a Tensor, or a record of tensors (output name → Tensor) for a multi-output model
+   * (ONNX graphs with several outputs, unless `params.outputs` names one). Narrow the result with
+   * {@link isTensor}, or name the shape your model gives: `predict<Tensor>(X)` (not checked at
+   * run time). With `rName`, the predictions are stored as that dataset and its `Metadata` is returned.
+   *
+   * @typeParam T - the prediction's shape, if you know it (default: either)
+   */
+  async predict(X: DataArg, options: PredictOptions & { readonly rName: string }): Promise<Metadata>
+  async predict<T extends Prediction = Prediction>(X: DataArg, options?: PredictOptions & { readonly rName?: undefined }): Promise<T>
+  async predict(X: DataArg, options?: PredictOptions): Promise<Prediction | Metadata>
   async predict(X: DataArg, options: PredictOptions = {}): Promise<Prediction | Metadata> {
     return await this.ctx.track(async (signal) => {
       const meta = await this.ctx.models.version(this.nameRef)

@@ -28,7 +28,7 @@ export class RuntimeFacade {
   }
 }
 
-/** The runtime of an instance and its running calls; shared by its bucket views. @internal */
+/** The runtime of an instance and its running calls; shared by its bucket views (created by `Omega.open`). */
 export class RuntimeState {
   #runtime: Promise<Runtime> | undefined
   readonly #running = new Set<{ work: Promise<unknown>; controller: AbortController }>()

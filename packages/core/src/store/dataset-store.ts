@@ -5,7 +5,8 @@ import { pipeline } from 'node:stream/promises'
 import { Table, Type, type RecordBatch } from 'apache-arrow'
 import { stringify } from 'csv-stringify'
 import { OmegaError, errors, throwIfAborted } from '../errors.js'
-import type { JsonObject } from '../json.js'
+import type { JsonObject, JsonValue } from '../json.js'
+import type { Tensor } from '../data/tensor.js'
 import { encodeSchema, schemaDifferences } from '../data/arrow.js'
 import { checkColumns, selectColumns } from '../data/column-selection.js'
 import { csvTables, type CsvProgress, type ReadCsvOptions } from '../data/csv.js'
@@ -46,6 +47,41 @@ export interface WriteCsvOptions {
 }
 
 /**
+ * What `om.datasets.get` returns, by dataset kind: an Arrow `Table` (`arrow.table`), a `Tensor`
+ * (`ndarray`), bytes (`file`; a `Buffer` if a `Buffer` was stored) or the JSON value (`json`). A
+ * plugin whose handler serves the datasets store adds its kind by module augmentation, so that
+ * {@link DatasetValue} includes it:
+ *
+ * ```ts
+ * declare module '@omega/core' {
+ *   interface DatasetTypes { 'geo.frame': GeoFrame }
+ * }
+ * ```
+ */
+export interface DatasetTypes {
+  'arrow.table': Table
+  ndarray: Tensor
+  file: Uint8Array
+  json: JsonValue
+}
+
+/**
+ * Any value `om.datasets.get` may return (the union of {@link DatasetTypes}). Narrow it with
+ * `isArrowTable(v)`, `isTensor(v)`, `v instanceof Uint8Array` or `isJsonValue(v)`, or name the
+ * type you stored: `om.datasets.get<Tensor>('weights')`.
+ */
+export type DatasetValue = DatasetTypes[keyof DatasetTypes]
+
+/**
+ * A dataset name with a column selector (`name[a,b]`, `name[^y]`) or an operation
+ * (`name#rows:start=A,end=B`): only tables take these, so `get` returns a `Table` (or throws).
+ */
+export type TableSelector = `${string}[${string}]${string}` | `${string}#${string}`
+
+/** Options of `om.datasets.get` that only tables take: with a `filter` or `columns`, `get` returns a `Table` (or throws). */
+export type TableGetOptions = DatasetGetOptions & ({ readonly filter: Filter } | { readonly columns: readonly string[] })
+
+/**
  * `om.datasets`: tables (Arrow), tensors, files and JSON (SPEC §3). Tables support column
  * selectors (`name[a,b]`, `name[^y]`), row ranges (`name#rows:start=A,end=B`), filters, chunked
  * iteration (`name#iterchunks:chunksize=N`), appends and streaming CSV import and export.
@@ -77,10 +113,19 @@ export class DatasetStore extends ObjectStore {
    * Returns the dataset: a Table (with selectors, row range and filter applied), a Tensor, bytes
    * or the JSON value.
    *
+   * The result type follows the call: a name with a selector or `#operation`, or options with a
+   * `filter` or `columns`, give a `Table` (any other kind of dataset is E_INVALID_ARGUMENT);
+   * otherwise it is a {@link DatasetValue}, which you narrow, or name the type you stored
+   * (`get<Table>('iris')`; not checked at run time).
+   *
+   * @typeParam T - the type of the dataset stored under the name (default: any {@link DatasetValue})
    * @throws {OmegaError} E_NOT_FOUND; E_INVALID_ARGUMENT for a missing column or a selector on a non-table
    */
-  override async get(name: string, options: DatasetGetOptions = {}): Promise<unknown> {
-    return await super.get(name, options)
+  override async get(name: TableSelector, options?: DatasetGetOptions): Promise<Table>
+  override async get(name: string, options: TableGetOptions): Promise<Table>
+  override async get<T extends DatasetValue = DatasetValue>(name: string, options?: DatasetGetOptions): Promise<T>
+  override async get(name: string, options: DatasetGetOptions = {}): Promise<DatasetValue> {
+    return (await super.get(name, options)) as DatasetValue
   }
 
   /**

@@ -7,7 +7,7 @@ import { validateName } from '../names/validate-name.js'
 import type { StoredDoc } from '../backend/storage-backend.js'
 import { commit, storedArtifacts, type WrittenParts } from './commit.js'
 import { metadataToJson, type Metadata, type MetadataDoc } from './metadata.js'
-import { ObjectStore, type PutOptions } from './object-store.js'
+import { ObjectStore, type GetOptions, type PutOptions } from './object-store.js'
 import { CAS_RETRIES, backoff, objectKey } from './store-context.js'
 
 /** Options of `om.models.put`. */
@@ -72,6 +72,20 @@ export class ModelStore extends ObjectStore {
     if (options.tag === undefined) return { ...this.present(doc), tags: [] }
     await this.#setTag(name, options.tag, doc.version)
     return await this.presentOne(doc)
+  }
+
+  /**
+   * Returns the version `nameRef` addresses (`name`, `name@3`, `name@production`, `name^`), rebuilt
+   * by its handler: an ml.js model, an instance of a registered estimator class, an `OnnxModel`…
+   * Which one depends on what was stored, so the result is `unknown` unless you name the type you
+   * stored: `om.models.get<RandomForestClassifier>('iris-rf')`. The type argument is not checked
+   * at run time; check with `instanceof` where the name may hold another kind of model.
+   *
+   * @typeParam M - the model type stored under the name (default `unknown`)
+   * @throws {OmegaError} E_NOT_FOUND if there is no such model, version or tag
+   */
+  override async get<M = unknown>(nameRef: string, options: GetOptions = {}): Promise<M> {
+    return (await super.get(nameRef, options)) as M
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common'
 import type { Table } from 'apache-arrow'
-import { Tensor, errors, isArrowTable, isPlainObject, tableToTensor, toModelInput, type JsonObject, type TensorDtype } from '@omega/core'
+import { Tensor, errors, isArrowTable, isPlainObject, tableToTensor, toModelInput, type InlineData, type JsonObject, type TensorDtype } from '@omega/core'
 
 /** One graph input or output: name, element type and shape (strings are symbolic dims such as `N`). */
 export interface OnnxValueInfo {
@@ -10,7 +10,7 @@ export interface OnnxValueInfo {
 }
 
 /** What `OnnxModel.predict` takes: one input's data, or a record of input name → data. */
-export type OnnxInputs = unknown
+export type OnnxInputs = InlineData | Readonly<Record<string, InlineData>>
 
 /** Options of `OnnxModel.predict`. */
 export interface OnnxPredictOptions {
@@ -48,10 +48,13 @@ export class OnnxModel {
   }
 
   /**
-   * Runs the model.
+   * Runs the model. One output (the graph has one, or `options.outputs` names one) comes back as a
+   * Tensor; several as a record of output name → Tensor. Narrow the result with `isTensor`.
    *
    * @throws {OmegaError} E_DATA_SHAPE naming the input, the expected and the given shape; E_WORKER for a runtime failure
    */
+  async predict(X: OnnxInputs, options: OnnxPredictOptions & { readonly outputs: readonly [string] }): Promise<Tensor>
+  async predict(X: OnnxInputs, options?: OnnxPredictOptions): Promise<Tensor | Record<string, Tensor>>
   async predict(X: OnnxInputs, options: OnnxPredictOptions = {}): Promise<Tensor | Record<string, Tensor>> {
     if (this.#closed) throw errors.invalidArgument('this OnnxModel was closed')
     const feeds = this.#feeds(X)
