@@ -320,7 +320,7 @@ function toData(data: unknown, type: DataType, where: string): Data {
       const Ctor = (type.typeId === Type.Dictionary ? (type as Dictionary).indices.ArrayType : type.ArrayType) as ViewCtor
       values = view(Ctor, data.values, where, foreignType)
       if ((values?.byteLength ?? 0) < length * width) short()
-      if (type.typeId === Type.Dictionary) dictionary = toDictionary(data.dictionary, (type as Dictionary).dictionary, where)
+      if (type.typeId === Type.Dictionary) dictionary = toDictionary(data.dictionary, (type as Dictionary).dictionary, where, foreignType)
       if (type.typeId === Type.BinaryView || type.typeId === Type.Utf8View) {
         variadic = (Array.isArray(data.variadicBuffers) ? data.variadicBuffers : []).map((b) => view(Uint8Array, b, where, foreignType) as Uint8Array)
       }
@@ -330,9 +330,9 @@ function toData(data: unknown, type: DataType, where: string): Data {
 }
 
 /** A dictionary column's values (a Vector of one or more Data chunks) as omega's Vector. */
-function toDictionary(vector: unknown, type: DataType, where: string): Vector {
+function toDictionary(vector: unknown, type: DataType, where: string, foreignType: Loose): Vector {
   const chunks = isObject(vector) && Array.isArray(vector.data) ? (vector.data as unknown[]) : undefined
-  if (!chunks) return fail(where, type as unknown as Loose, 'has no dictionary')
+  if (!chunks) return fail(where, foreignType, 'has no dictionary')
   const data = chunks.map((d) => toData(d, type, `${where} dictionary`))
   return new Vector(data.length > 0 ? data : [makeData({ type })])
 }
