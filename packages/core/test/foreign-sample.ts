@@ -1,4 +1,4 @@
-/** A table of every column type omega stores, built with the apache-arrow module `L`. */
+/** A table of every column type omega stores (all but the views and large lists, which apache-arrow 17 lacks), built with the apache-arrow module `L`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function sampleTable(L: any): any {
   const v = (values: unknown[], type: unknown): unknown => L.vectorFromArray(values, type)
@@ -28,6 +28,22 @@ export function sampleTable(L: any): any {
     nothing: v([null, null, null, null, null], new L.Null()),
     list: v([[1, 2], [], null, [3], [4, 5, 6]], new L.List(new L.Field('item', new L.Int32(), true))),
     struct: v([{ a: 1, b: 'p' }, { a: null, b: 'q' }, null, { a: 4, b: null }, { a: 5, b: 's' }], new L.Struct([new L.Field('a', new L.Int32(), true), new L.Field('b', new L.Utf8(), true)])),
+    binary: v([Uint8Array.of(1, 2), null, Uint8Array.of(), Uint8Array.of(255), Uint8Array.of(0)], new L.Binary()),
+    fixed_binary: v([Uint8Array.of(1, 2), null, Uint8Array.of(3, 4), Uint8Array.of(5, 6), Uint8Array.of(7, 8)], new L.FixedSizeBinary(2)),
+    fixed_list: v([[1, 2], null, [3, 4], [5, NaN], [7, 8]], new L.FixedSizeList(2, new L.Field('x', new L.Float64(), true))),
+    map: v([new Map([['a', 1]]), null, new Map([['b', 2], ['c', 3]]), new Map(), new Map([['d', null]])], new L.Map_(new L.Field('entries', new L.Struct([new L.Field('key', new L.Utf8(), false), new L.Field('value', new L.Int32(), true)]), false))),
+    time_ms: v([1000, null, 2000, 0, 86_399_999], new L.TimeMillisecond()),
+    time_us: v([1000n, null, 2000n, 0n, 5n], new L.TimeMicrosecond()),
+    duration: v([1n, null, 3n, -4n, 5n], new L.DurationMillisecond()),
+    year_month: v([Int32Array.of(14), null, Int32Array.of(2), Int32Array.of(0), Int32Array.of(-1)], new L.IntervalYearMonth()),
+    day_time: v([Int32Array.of(1, 2), null, Int32Array.of(3, 4), Int32Array.of(0, 0), Int32Array.of(-1, 5)], new L.IntervalDayTime()),
+    decimal: L.makeVector(L.makeData({ type: new L.Decimal(2, 10, 128), length: 5, data: Uint32Array.from({ length: 20 }, (_, i) => (i % 4 === 0 ? i + 1 : 0)) })),
+    union: L.makeVector(L.makeData({
+      type: new L.SparseUnion([0, 1], [new L.Field('i', new L.Int32(), true), new L.Field('s', new L.Utf8(), true)]),
+      length: 5,
+      typeIds: Int8Array.of(0, 1, 0, 1, 1),
+      children: [L.makeData({ type: new L.Int32(), data: Int32Array.of(7, 0, 9, 0, 0) }), L.makeData({ type: new L.Utf8(), data: new TextEncoder().encode('xyzw'), valueOffsets: Int32Array.of(0, 0, 3, 3, 4, 4) })],
+    })),
   }
   const table = new L.Table(columns)
   // Two record batches, the second a slice (its columns start at an offset into their buffers).
