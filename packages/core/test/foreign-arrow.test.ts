@@ -60,6 +60,16 @@ describe('Arrow tables from another copy of apache-arrow', () => {
     expect(err.message).toMatch(/columns differ/)
   })
 
+  it.each(COPIES)('%s: empty tables keep their schema', async (_, L) => {
+    const empties = [new L.Table(sampleTable(L).schema), new L.Table({ a: L.vectorFromArray([], new L.Int32()), b: L.vectorFromArray([], new L.Utf8()) })]
+    for (const empty of empties) {
+      await om.datasets.put(empty, 'empty')
+      const got = (await om.datasets.get('empty')) as arrow.Table
+      expect(got.numRows).toBe(0)
+      expect(types(got)).toEqual(types(empty as unknown as arrow.Table))
+    }
+  })
+
   it.each(COPIES)('%s: the columns are re-wrapped over the same buffers (no copy)', (_, L) => {
     const table = sampleTable(L)
     const own = ownTable(table)

@@ -93,7 +93,7 @@ function ownType(type: DataType): boolean {
 }
 
 function ownBatch(batch: RecordBatch): boolean {
-  return own(RecordBatch, batch) && own(Data, batch.data) && batch.data.children.every((d) => own(Data, d)) && batch.schema.fields.every((f) => ownType(f.type))
+  return own(RecordBatch, batch) && own(Data, batch.data) && batch.schema.fields.every((f) => ownType(f.type))
 }
 
 /**
@@ -275,7 +275,7 @@ function toData(data: unknown, type: DataType, where: string): Data {
   // layouts (Struct, FixedSizeList) to the slice: sizes are checked against that.
   const offsets = (entries = length + 1): number => {
     valueOffsets = view((type as { OffsetArrayType: ViewCtor }).OffsetArrayType, data.valueOffsets, where, foreignType)
-    if (!valueOffsets || valueOffsets.length < entries) short()
+    if (length > 0 && (!valueOffsets || valueOffsets.length < entries)) short()
     return length === 0 ? 0 : Number(valueOffsets![length])
   }
   switch (type.typeId) {
