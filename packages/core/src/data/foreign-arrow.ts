@@ -92,9 +92,9 @@ function ownType(type: DataType): boolean {
   return (type.children ?? []).every((f: Field) => ownType(f.type))
 }
 
-function ownBatch(batch: RecordBatch): boolean {
-  return own(RecordBatch, batch) && own(Data, batch.data) && batch.schema.fields.every((f) => ownType(f.type))
-}
+const ownSchema = (schema: Schema): boolean => own(Schema, schema) && schema.fields.every((f) => ownType(f.type))
+
+const ownBatch = (batch: RecordBatch): boolean => own(RecordBatch, batch) && own(Data, batch.data) && ownSchema(batch.schema)
 
 /**
  * A Table of omega's apache-arrow from a Table or RecordBatch of any copy: omega's own are returned
@@ -104,7 +104,7 @@ function ownBatch(batch: RecordBatch): boolean {
  *   read (an unknown type, missing or short buffers)
  */
 export function ownTable(value: Table | RecordBatch): Table {
-  if (own(Table, value) && (value as Table).batches.every(ownBatch)) return value as Table
+  if (own(Table, value) && ownSchema(value.schema) && (value as Table).batches.every(ownBatch)) return value as Table
   if (own(RecordBatch, value) && ownBatch(value as RecordBatch)) return new Table([value as RecordBatch])
   try {
     const v = value as unknown as Loose
@@ -120,7 +120,7 @@ export function ownTable(value: Table | RecordBatch): Table {
 function fail(where: string, type: Loose | undefined, reason: string): never {
   const shown = type === undefined ? '' : ` (${describe(type)})`
   throw errors.invalidArgument(`this Arrow table (from another copy of apache-arrow) cannot be read: ${where}${shown} ${reason}`, {
-    column: where,
+    where,
     ...(type !== undefined && { type: describe(type) }),
   })
 }
