@@ -50,7 +50,7 @@ export type { Filter, FilterOperator, FilterValue, CompiledFilter } from './data
 export { selectColumns } from './data/column-selection.js'
 export { csvTables } from './data/csv.js'
 export type { CsvColumnType, CsvProgress, ReadCsvOptions } from './data/csv.js'
-export { encodeColumn, decodeColumn, encodeSchema, decodeSchema, schemaToJson, isArrowTable, isRecordBatch, batchOf } from './data/arrow.js'
+export { encodeColumn, decodeColumn, encodeSchema, decodeSchema, schemaToJson, isArrowTable, isRecordBatch, ownTable, batchOf } from './data/arrow.js'
 export type { ModelPutOptions, Revision, LineageStep } from './store/model-store.js'
 
 export type {

@@ -1,8 +1,12 @@
+import { createRequire } from 'node:module'
 import { Table, tableFromArrays } from 'apache-arrow'
 import { Omega, OmegaError, Tensor, type Metadata, type OpenOptions } from '@omega/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rejectsWith } from '../context.js'
 import { GdLinear, RunningMean, Troublemaker } from './test-plugin.js'
+
+/** apache-arrow's CommonJS build: another module instance than the ES module omega uses, as in a CommonJS app. */
+const cjsArrow = createRequire(import.meta.url)('apache-arrow') as typeof import('apache-arrow')
 
 /** The plugin of test estimators, loaded in the app and in every worker. */
 export const TEST_PLUGIN_URL = new URL('./test-plugin.js', import.meta.url).href
@@ -59,6 +63,7 @@ export function runtimeSuite(name: string, options: RuntimeSuiteOptions): void {
         rows,
         [{ x0: 1, x1: 1 }, { x0: 2, x1: 0 }],
         tableFromArrays({ x0: Float64Array.of(1, 2), x1: Float64Array.of(1, 0) }),
+        cjsArrow.tableFromArrays({ x0: Float64Array.of(1, 2), x1: Float64Array.of(1, 0) }),
         new Tensor('float64', [2, 2], Float64Array.of(1, 1, 2, 0)),
         new Tensor('float32', [2, 2], Float32Array.of(1, 1, 2, 0)),
       ]

@@ -1,21 +1,32 @@
 import { RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC, type Data, type Field } from 'apache-arrow'
 import { OmegaError } from '../errors.js'
 import type { JsonObject } from '../json.js'
+import { looksLikeRecordBatch, looksLikeTable, ownTable } from './foreign-arrow.js'
 
-/** True for an Arrow Table or RecordBatch (also from another copy of apache-arrow). */
+export { ownTable }
+
+/** True for an Arrow Table, also from another copy of apache-arrow (convert it with {@link ownTable}). */
 export function isArrowTable(value: unknown): value is Table {
-  return value instanceof Table || (typeof value === 'object' && value !== null && (value as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === 'Table')
+  return value instanceof Table || looksLikeTable(value)
 }
 
+/** True for an Arrow RecordBatch, also from another copy of apache-arrow (convert it with {@link ownTable}). */
 export function isRecordBatch(value: unknown): value is RecordBatch {
-  return value instanceof RecordBatch || (typeof value === 'object' && value !== null && (value as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === 'RecordBatch')
+  return value instanceof RecordBatch || looksLikeRecordBatch(value)
 }
 
 /** Encodes one column of a batch as an Arrow IPC stream (its schema message + one batch). */
 export function encodeColumn(batch: RecordBatch, index: number): Uint8Array {
   const field = batch.schema.fields[index]!
   const child = batch.data.children[index]!
-  return tableToIPC(new Table([singleColumnBatch(field, child, batch.numRows)]), 'stream')
+  try {
+    return tableToIPC(new Table([singleColumnBatch(field, child, batch.numRows)]), 'stream')
+  } catch (err) {
+    throw new OmegaError('E_INVALID_ARGUMENT', `column "${field.name}" (${String(field.type)}) cannot be written as Arrow IPC: ${(err as Error).message}`, {
+      cause: err,
+      details: { column: field.name, type: String(field.type) },
+    })
+  }
 }
 
 /** A record batch of one column. */

@@ -1,7 +1,7 @@
 import { Table, Type, tableFromIPC, tableToIPC, type Vector } from 'apache-arrow'
 import { errors } from '../errors.js'
 import type { JsonObject } from '../json.js'
-import { isArrowTable, isRecordBatch } from '../data/arrow.js'
+import { isArrowTable, isRecordBatch, ownTable } from '../data/arrow.js'
 import { isRecords, recordsToTable, type Row } from '../data/records.js'
 import { DTYPE_ARRAYS, Tensor, type TensorData, type TensorDtype } from '../data/tensor.js'
 import type { EncodedData } from './runtime.js'
@@ -16,8 +16,7 @@ export type ModelInput = Table | Tensor
  * @throws {OmegaError} E_INVALID_ARGUMENT for anything else; E_DATA_SHAPE for ragged rows
  */
 export function toModelInput(value: unknown, what: string): ModelInput {
-  if (isArrowTable(value)) return value
-  if (isRecordBatch(value)) return new Table([value])
+  if (isArrowTable(value) || isRecordBatch(value)) return ownTable(value)
   if (value instanceof Tensor) return value
   if (Tensor.isTensorLike(value)) return Tensor.from(value)
   if (isRecords(value)) return recordsToTable(value as Row[])

@@ -1,6 +1,6 @@
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common'
 import type { Table } from 'apache-arrow'
-import { Tensor, errors, isArrowTable, isPlainObject, tableToTensor, toModelInput, type InlineData, type JsonObject, type TensorDtype } from '@omega/core'
+import { Tensor, errors, isArrowTable, isPlainObject, isRecordBatch, ownTable, tableToTensor, toModelInput, type InlineData, type JsonObject, type TensorDtype } from '@omega/core'
 
 /** One graph input or output: name, element type and shape (strings are symbolic dims such as `N`). */
 export interface OnnxValueInfo {
@@ -94,6 +94,7 @@ export class OnnxModel {
   /** Assigns the given data to inputs: a record by name; one value to the only input; a table's columns by `inputColumns` or by name. */
   #split(X: unknown): Record<string, unknown> {
     if (isPlainObject(X) && !('dtype' in X && 'shape' in X)) return X
+    if (isArrowTable(X) || isRecordBatch(X)) X = ownTable(X)
     const columns = this.kindMeta.inputColumns as Record<string, string[]> | undefined
     if (isArrowTable(X) && columns) return Object.fromEntries(Object.entries(columns).map(([input, cols]) => [input, (X as Table).select(cols)]))
     if (this.inputs.length === 1) return { [this.inputs[0]!.name]: X }

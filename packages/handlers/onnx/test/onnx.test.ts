@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { Table, tableFromArrays } from 'apache-arrow'
 import { Omega, Tensor, type OpenOptions } from '@omega/core'
 import { fixturePath, loadCsv, rejectsWith, snapshot, tempDir } from '@omega/conformance'
@@ -24,6 +25,9 @@ interface Fixture {
   test: { inputs: Record<string, number[][]>; expected: Record<string, number[] | number[][]> }
   tolerance: Record<string, { exact?: boolean; atol?: number; rtol?: number }>
 }
+
+/** apache-arrow's CommonJS build: another module instance than omega's, as in a CommonJS app. */
+const cjsArrow = createRequire(import.meta.url)('apache-arrow') as typeof import('apache-arrow')
 
 const fixture = (stem: string): Fixture => JSON.parse(readFileSync(fixturePath(`onnx/${stem}.json`), 'utf8')) as Fixture
 const MODELS = ['linreg_wine_alcohol', 'logreg_iris', 'mlp_breast_cancer', 'iris_two_inputs']
@@ -94,8 +98,9 @@ describe('onnx: put, validate, get, predict', () => {
     await om.models.put({ path: fixturePath('onnx/logreg_iris.onnx') }, 'iris-onnx')
     const model = (await om.models.get('iris-onnx')) as OnnxModel
     const rows = f.test.inputs.X!
-    const table = tableFromArrays(Object.fromEntries(f.features.map((c, j) => [c, Float64Array.from(rows, (r) => r[j]!)])))
-    expectWithin(f, asRecord(await model.predict(table), f))
+    const columns = Object.fromEntries(f.features.map((c, j) => [c, Float64Array.from(rows, (r) => r[j]!)]))
+    expectWithin(f, asRecord(await model.predict(tableFromArrays(columns)), f))
+    expectWithin(f, asRecord(await model.predict(cjsArrow.tableFromArrays(columns) as never), f))
     expectWithin(f, asRecord(await model.predict(rows.map((r) => Object.fromEntries(f.features.map((c, j) => [c, r[j]!])))), f))
     expectWithin(f, asRecord(await model.predict(new Tensor('float32', [rows.length, 4], Float32Array.from(rows.flat()))), f))
     const proba = await model.predict(rows, { outputs: ['probabilities'] })
@@ -166,8 +171,10 @@ for (const runtime of ['inline', 'pool'] as const) {
       for (const stem of MODELS) {
         const f = fixture(stem)
         await om.models.put({ path: fixturePath(`onnx/${stem}.onnx`) }, stem, { inputColumns: f.inputColumns })
-        const X = f.inputs.length === 1 ? f.test.inputs[f.inputs[0]!.name]! : tableFromArrays(Object.fromEntries(Object.entries(f.inputColumns!).flatMap(([input, cols]) => cols.map((c, j) => [c, Float64Array.from(f.test.inputs[input]!, (r) => r[j]!)]))))
+        const columns = f.inputColumns && Object.fromEntries(Object.entries(f.inputColumns).flatMap(([input, cols]) => cols.map((c, j) => [c, Float64Array.from(f.test.inputs[input]!, (r) => r[j]!)])))
+        const X = columns ? tableFromArrays(columns) : f.test.inputs[f.inputs[0]!.name]!
         expectWithin(f, asRecord(await om.runtime.model(stem).predict<Tensor | Record<string, Tensor>>(X as never), f))
+        if (columns) expectWithin(f, asRecord(await om.runtime.model(stem).predict<Tensor | Record<string, Tensor>>(cjsArrow.tableFromArrays(columns) as never), f))
       }
       const f = fixture('logreg_iris')
       const all = await om.runtime.model('logreg_iris').predict<Record<string, Tensor>>('iris[^target]')

@@ -1,7 +1,7 @@
 import { Table, makeVector, vectorFromArray, type Data, type Field, type RecordBatch, type Schema, type Vector } from 'apache-arrow'
 import { errors, throwIfAborted } from '../../errors.js'
 import type { JsonObject } from '../../json.js'
-import { batchOf, decodeColumn, decodeSchema, encodeColumn, encodeSchema, isArrowTable, isRecordBatch, schemaToJson } from '../../data/arrow.js'
+import { batchOf, decodeColumn, decodeSchema, encodeColumn, encodeSchema, isArrowTable, isRecordBatch, ownTable, schemaToJson } from '../../data/arrow.js'
 import type { CompiledFilter } from '../../data/filter.js'
 import { isRecords, recordsToTable, type Row } from '../../data/records.js'
 import type { PartWriter } from '../../store/commit.js'
@@ -51,8 +51,7 @@ export class ArrowTableHandler implements Handler<Table> {
 
   /** The value as a Table; records are converted to `schema`'s types when given (appends). */
   toTable(value: unknown, schema?: Schema): Table {
-    if (isArrowTable(value)) return value
-    if (isRecordBatch(value)) return new Table([value])
+    if (isArrowTable(value) || isRecordBatch(value)) return ownTable(value)
     if (isRecords(value)) return recordsToTable(value as Row[], schema)
     throw errors.unsupported('arrow.table takes an Arrow Table, a RecordBatch or an array of records')
   }
