@@ -138,6 +138,11 @@ export function tableTests(options: BackendSuiteOptions, bucket: string): void {
         expect(err.message).toContain('a, b, c, y, z')
         await rejectsWith(om.datasets.get('d[x:y]'), 'E_INVALID_ARGUMENT')
         await rejectsWith(om.datasets.get('d', { columns: ['zz'] }), 'E_INVALID_ARGUMENT')
+        const reversed = await rejectsWith(om.datasets.get('d[c:a]'), 'E_INVALID_ARGUMENT')
+        expect(reversed.message).toContain('"d[c:a]" is reversed')
+        for (const empty of ['d[^a,b,c,y,z]', 'd[^a:z]']) {
+          expect((await rejectsWith(om.datasets.get(empty), 'E_INVALID_ARGUMENT')).message).toContain(`"${empty}" leaves no column`)
+        }
         await om.datasets.put({ k: 1 }, 'j', { kind: 'json' })
         await rejectsWith(om.datasets.get('j[a]'), 'E_INVALID_ARGUMENT')
       } finally {
