@@ -126,15 +126,28 @@ function fits(v: unknown, type: DataType): boolean {
 
 /**
  * Converts records to a table: with `schema`, to exactly those columns and types (how appends
- * keep the stored schema); without, inferring each column's type.
+ * keep the stored schema); without, inferring each column's type (a column some records lack is
+ * null there).
+ *
+ * @param options.fillMissing with `schema`: a record lacking a column gets null there, instead of E_DATA_SHAPE
+ * @throws {OmegaError} E_DATA_SHAPE (with `schema`) for a column the schema lacks, or a record lacking one of its columns
  */
-export function recordsToTable(records: readonly Row[], schema?: Schema): Table {
+export function recordsToTable(records: readonly Row[], schema?: Schema, options: { readonly fillMissing?: boolean } = {}): Table {
   const names = schema ? schema.fields.map((f) => f.name) : columnNames(records)
   if (schema) {
     const unknown = columnNames(records).filter((n) => !names.includes(n))
     if (unknown.length > 0) {
       throw errors.dataShape(`records have columns the stored table does not: ${unknown.join(', ')} (stored: ${names.join(', ')})`, {
         unknown,
+        columns: names,
+      })
+    }
+    const row = options.fillMissing ? -1 : records.findIndex((r) => names.some((n) => !(n in r)))
+    if (row >= 0) {
+      const missing = names.filter((n) => !(n in records[row]!))
+      throw errors.dataShape(`record ${row} lacks column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} of the stored table (${names.join(', ')}); give every column (null for no value), or pass fillMissing: true to store nulls`, {
+        row,
+        missing,
         columns: names,
       })
     }

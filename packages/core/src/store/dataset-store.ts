@@ -23,6 +23,12 @@ import { CAS_RETRIES, backoff } from './store-context.js'
 export interface DatasetPutOptions extends PutOptions {
   /** Tables: add the rows as new record batches instead of replacing (the schema must match). */
   readonly append?: boolean
+  /**
+   * Appending records: a record that lacks some of the stored table's columns gets nulls there.
+   * Without it such a record is E_DATA_SHAPE naming the missing columns, and nothing is appended.
+   * @default false
+   */
+  readonly fillMissing?: boolean
 }
 
 /** Options of `om.datasets.get` and `iter`. */
@@ -269,7 +275,7 @@ export class DatasetStore extends ObjectStore {
     const handler = this.#tables()
     const stored = this.#tableDoc(existing.doc as unknown as MetadataDoc, name)
     const schema = await handler.schema(storedArtifacts(this.ctx.backend, stored))
-    const table = handler.toTable(value, schema)
+    const table = handler.toTable(value, schema, { fillMissing: options.fillMissing === true })
     this.#checkSchema(schema, table, name)
     const prior = (stored.kindMeta as TableKindMeta).batches
     let added: { rows: number }[] = []

@@ -49,11 +49,11 @@ export class ArrowTableHandler implements Handler<Table> {
     return isArrowTable(value) || isRecordBatch(value) || isRecords(value)
   }
 
-  /** The value as a Table; records are converted to `schema`'s types when given (appends). */
-  toTable(value: unknown, schema?: Schema): Table {
+  /** The value as a Table; records are converted to `schema`'s types when given (appends, see {@link recordsToTable}). */
+  toTable(value: unknown, schema?: Schema, options: { readonly fillMissing?: boolean } = {}): Table {
     if (isArrowTable(value)) return value
     if (isRecordBatch(value)) return new Table([value])
-    if (isRecords(value)) return recordsToTable(value as Row[], schema)
+    if (isRecords(value)) return recordsToTable(value as Row[], schema, options)
     throw errors.unsupported('arrow.table takes an Arrow Table, a RecordBatch or an array of records')
   }
 
