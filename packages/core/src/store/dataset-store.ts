@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs'
-import { rename, rm } from 'node:fs/promises'
+import { createWriteStream } from 'node:fs'
+import { open as openFile, rename, rm } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Table, Type, type RecordBatch } from 'apache-arrow'
@@ -140,7 +140,7 @@ export class DatasetStore extends ObjectStore {
   async readCsv(source: string | Readable, name: string, options: DatasetReadCsvOptions = {}): Promise<Metadata> {
     validateName(name)
     throwIfAborted(options.signal)
-    const input = typeof source === 'string' ? createReadStream(source) : source
+    const input = typeof source === 'string' ? await openCsv(source) : source
     const handler = this.#tables()
     const existing = options.append ? await this.ctx.backend.meta.get(this.key(name)) : undefined
     const stored = existing && this.#tableDoc(existing.doc as unknown as MetadataDoc, name)
@@ -317,5 +317,21 @@ export class DatasetStore extends ObjectStore {
     const handler = this.ctx.handlers.get('arrow.table')
     if (!(handler instanceof ArrowTableHandler)) throw errors.unsupported('the arrow.table handler is not registered')
     return handler
+  }
+}
+
+/**
+ * Opens a CSV file for reading.
+ *
+ * @throws {OmegaError} E_NOT_FOUND naming the path if there is no such file
+ */
+async function openCsv(path: string): Promise<Readable> {
+  try {
+    return (await openFile(path, 'r')).createReadStream()
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new OmegaError('E_NOT_FOUND', `CSV file "${path}" not found; nothing was stored`, { cause: err, details: { path } })
+    }
+    throw OmegaError.wrap(err, 'E_INVALID_ARGUMENT', (m) => `cannot read CSV file "${path}": ${m}`, { path })
   }
 }
