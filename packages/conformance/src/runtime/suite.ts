@@ -220,6 +220,22 @@ export function runtimeSuite(name: string, options: RuntimeSuiteOptions): void {
       expect((await rejectsWith(om.runtime.model('unchecked').predict({ a: [[1]], b: [[2]] } as never), 'E_INVALID_ARGUMENT')).message).toContain('X is a record of named inputs (a, b)')
     })
 
+    it('an estimator whose predict returns too few rows, ragged rows or non-numbers is E_WORKER naming it; string labels are kept', async () => {
+      const cases: [string, string][] = [
+        ['short', 'estimator Troublemaker predict returned 2 rows for 3 input rows'],
+        ['ragged', 'estimator Troublemaker predict returned ragged rows: row 1 has 1 values, row 0 has 2'],
+        ['null', 'estimator Troublemaker predict returned null at row 1, not a number; it must return one result per input row (3)'],
+      ]
+      for (const [mode, message] of cases) {
+        await om.models.put(new Troublemaker(mode), `out-${mode}`)
+        expect((await rejectsWith(om.runtime.model(`out-${mode}`).predict([[1], [2], [3]]), 'E_WORKER')).message).toContain(message)
+      }
+      await om.models.put(new Troublemaker('labels'), 'out-labels')
+      const labels = await om.runtime.model('out-labels').predict([[1], [-1]])
+      expect(labels.dtype).toBe('string')
+      expect(labels.toArray()).toEqual(['yes', 'no'])
+    })
+
     it('a framework error is E_WORKER carrying its message, and the store is unchanged', async () => {
       await om.models.put(new Troublemaker('throw'), 'tm')
       const before = await om.models.revisions('tm')
