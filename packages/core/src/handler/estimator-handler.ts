@@ -263,15 +263,15 @@ export function toTensor(values: unknown, check?: ResultCheck): Tensor {
   if (rows !== null && typeof rows === 'object' && typeof rows.to2DArray === 'function') return toTensor(rows.to2DArray(), check)
   if (rows === null || typeof rows !== 'object' || typeof rows.length !== 'number') return fail(`${describeType(values)}, not an array`)
   if (check && rows.length !== check.rows) fail(`${rows.length} rows for ${check.rows} input rows`)
-  const number = (v: unknown, at: string): number =>
-    typeof v === 'number' ? v : typeof v === 'bigint' || typeof v === 'boolean' ? Number(v) : fail(`${shown(v)} at ${at}, not a number`)
+  const number = (v: unknown, row: number, column?: number): number =>
+    typeof v === 'number' ? v : typeof v === 'bigint' || typeof v === 'boolean' ? Number(v) : fail(`${shown(v)} at row ${row}${column === undefined ? '' : `, column ${column}`}, not a number`)
   if (rows.length > 0 && Array.isArray(rows[0])) {
     const m = rows as unknown as unknown[][]
     const cols = m[0]!.length
     const data = new Float64Array(m.length * cols)
     m.forEach((row, i) => {
       if (!Array.isArray(row) || row.length !== cols) fail(`ragged rows: row ${i} has ${Array.isArray(row) ? `${row.length} values` : describeType(row)}, row 0 has ${cols}`)
-      for (let j = 0; j < cols; j++) data[i * cols + j] = number(row[j], `row ${i}, column ${j}`)
+      for (let j = 0; j < cols; j++) data[i * cols + j] = number(row[j], i, j)
     })
     return new Tensor('float64', [m.length, cols], data)
   }
@@ -279,5 +279,5 @@ export function toTensor(values: unknown, check?: ResultCheck): Tensor {
     const labels = Array.from(rows as ArrayLike<unknown>, (v, i) => (typeof v === 'string' ? v : fail(`${shown(v)} at row ${i} among string labels`)))
     return new Tensor('string', [labels.length], labels)
   }
-  return new Tensor('float64', [rows.length], Float64Array.from(rows as ArrayLike<unknown>, (v, i) => number(v, `row ${i}`)))
+  return new Tensor('float64', [rows.length], Float64Array.from(rows as ArrayLike<unknown>, (v, i) => number(v, i)))
 }

@@ -45,6 +45,7 @@ function rowsToTensor(rows: unknown[][], what: string): Tensor {
   const width = rows[0]!.length
   const strings = width > 0 && typeof rows[0]![0] === 'string'
   const data = strings ? new Array<string>(rows.length * width) : new Float64Array(rows.length * width)
+  let nulls = false
   rows.forEach((r, i) => {
     if (r.length !== width) throw errors.dataShape(`${what}: row ${i} has ${r.length} values, row 0 has ${width}`, { row: i, expected: width, got: r.length })
     for (let j = 0; j < width; j++) {
@@ -56,12 +57,13 @@ function rowsToTensor(rows: unknown[][], what: string): Tensor {
           column: j,
         })
       }
+      if (v === null) nulls = true
       data[i * width + j] = (v ?? NaN) as never
     }
   })
   if (strings) return new Tensor('string', [rows.length, width], data as string[])
   const tensor = new Tensor('float64', [rows.length, width], data as Float64Array)
-  if (!rows.some((r) => r.includes(null))) SOURCE_ROWS.set(tensor, rows as number[][])
+  if (!nulls) SOURCE_ROWS.set(tensor, rows as number[][])
   return tensor
 }
 
