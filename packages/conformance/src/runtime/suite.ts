@@ -196,6 +196,8 @@ export function runtimeSuite(name: string, options: RuntimeSuiteOptions): void {
       const model = om.runtime.model('strict')
       const missing = await rejectsWith(model.predict([{ x0: 1 }]), 'E_DATA_SHAPE')
       expect(missing.message).toBe('model "strict@2" was fitted on columns x0, x1; X lacks "x1"')
+      const ragged = await rejectsWith(model.predict([{ x0: 1, x1: 2 }, { x0: 1 }]), 'E_DATA_SHAPE')
+      expect(ragged.message).toBe('record 1 lacks column "x1" of X (x0, x1); give every column in every record (null for a missing value)')
       const misnamed = await rejectsWith(model.predict([{ x0: 1, X1: 2 }]), 'E_DATA_SHAPE')
       expect(misnamed.message).toContain('fitted on columns x0, x1; X lacks "x1" and has unknown column "X1"')
       expect((await rejectsWith(model.predict('lin'), 'E_DATA_SHAPE')).message).toContain('has unknown column "y"')

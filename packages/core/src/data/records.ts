@@ -142,15 +142,7 @@ export function recordsToTable(records: readonly Row[], schema?: Schema, options
         columns: names,
       })
     }
-    const row = options.fillMissing ? -1 : records.findIndex((r) => names.some((n) => !(n in r)))
-    if (row >= 0) {
-      const missing = names.filter((n) => !(n in records[row]!))
-      throw errors.dataShape(`record ${row} lacks column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} of the stored table (${names.join(', ')}); give every column (null for no value), or pass fillMissing: true to store nulls`, {
-        row,
-        missing,
-        columns: names,
-      })
-    }
+    if (!options.fillMissing) requireColumns(records, names, 'of the stored table', 'give every column (null for no value), or pass fillMissing: true to store nulls')
   }
   const vectors: Record<string, Vector> = {}
   const fields: Field[] = []
@@ -161,4 +153,20 @@ export function recordsToTable(records: readonly Row[], schema?: Schema, options
     fields.push(new Field(name, type, true))
   }
   return new Table(vectors)
+}
+
+/**
+ * Checks that every record has every one of `names` (a null value is fine).
+ *
+ * @throws {OmegaError} E_DATA_SHAPE naming the first record that lacks some and which ones
+ */
+export function requireColumns(records: readonly Row[], names: readonly string[], of: string, hint: string): void {
+  const row = records.findIndex((r) => names.some((n) => !(n in r)))
+  if (row < 0) return
+  const missing = names.filter((n) => !(n in records[row]!))
+  throw errors.dataShape(`record ${row} lacks column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} ${of} (${names.join(', ')}); ${hint}`, {
+    row,
+    missing,
+    columns: [...names],
+  })
 }

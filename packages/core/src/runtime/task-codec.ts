@@ -2,7 +2,7 @@ import { Table, Type, tableFromIPC, tableToIPC, type Vector } from 'apache-arrow
 import { errors } from '../errors.js'
 import { isPlainObject, type JsonObject } from '../json.js'
 import { isArrowTable, isRecordBatch } from '../data/arrow.js'
-import { isRecords, recordsToTable, type Row } from '../data/records.js'
+import { columnNames, isRecords, recordsToTable, requireColumns, type Row } from '../data/records.js'
 import { DTYPE_ARRAYS, Tensor, type TensorData, type TensorDtype } from '../data/tensor.js'
 import type { EncodedData } from './runtime.js'
 
@@ -23,7 +23,7 @@ export function isNamedInputs(value: unknown): value is NamedInputs {
  * `number[]` (one value per row), a Tensor, or a record of those (one per input of a
  * multi-input model).
  *
- * @throws {OmegaError} E_INVALID_ARGUMENT for anything else; E_DATA_SHAPE for ragged rows, a value
+ * @throws {OmegaError} E_INVALID_ARGUMENT for anything else; E_DATA_SHAPE for ragged rows or records, a value
  *   in `number[][]` that is not a number (naming its row and column), or named inputs whose row counts differ
  */
 export function toModelInput(value: unknown, what: string): ModelInput {
@@ -31,7 +31,10 @@ export function toModelInput(value: unknown, what: string): ModelInput {
   if (isRecordBatch(value)) return new Table([value])
   if (value instanceof Tensor) return value
   if (Tensor.isTensorLike(value)) return Tensor.from(value)
-  if (isRecords(value)) return recordsToTable(value as Row[])
+  if (isRecords(value)) {
+    requireColumns(value, columnNames(value), `of ${what}`, 'give every column in every record (null for a missing value)')
+    return recordsToTable(value as Row[])
+  }
   if (isNamedInputs(value)) return namedInputs(value, what)
   if (Array.isArray(value)) {
     if (value.length > 0 && value.every((r) => Array.isArray(r))) return rowsToTensor(value as unknown[][], what)
