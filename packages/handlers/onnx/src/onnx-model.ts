@@ -122,6 +122,13 @@ function isTable(input: Table | Tensor): input is Table {
 function toOrt(value: unknown, info: OnnxValueInfo): OrtTensor {
   const input = toModelInput(value, `input "${info.name}"`)
   if (isNamedInputs(input)) throw errors.invalidArgument(`input "${info.name}" must be a table, rows or a Tensor, not a record`)
+  if (!(input instanceof Tensor)) {
+    // Booleans fit a bool input; text, dates and booleans fed to a numeric input are refused, not coerced.
+    const bad = input.schema.fields.find((f) => !/^(u?int|float|decimal)/i.test(String(f.type)) && !(info.type === 'bool' && String(f.type) === 'Bool'))
+    if (bad) {
+      throw errors.dataShape(`input "${info.name}" takes ${info.type}, but column "${bad.name}" is ${String(bad.type)}; encode it as numbers first`, { input: info.name, column: bad.name, type: String(bad.type) })
+    }
+  }
   let tensor = input instanceof Tensor ? input : tableToTensor(input, `input "${info.name}"`)
   // A one-column table or a flat array fed to a [N] input is a vector, not a matrix.
   if (info.shape.length === 1 && tensor.shape.length === 2 && tensor.shape[1] === 1) tensor = new Tensor(tensor.dtype, [tensor.shape[0]!], tensor.data)
