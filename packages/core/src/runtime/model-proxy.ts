@@ -102,7 +102,14 @@ export class ModelProxy {
     }, options.signal)
   }
 
-  /** Predictions as a Tensor (a record of tensors for multi-output models); with `rName`, stored as a dataset. */
+  /**
+   * Predictions as a Tensor (a record of tensors for multi-output models); with `rName`, stored as
+   * a dataset. X is checked against the features the model was fitted on (as in predictProba,
+   * transform and score): a table's columns by name, reordered to the fitted order; rows and
+   * tensors by width.
+   *
+   * @throws {OmegaError} E_DATA_SHAPE naming a missing, unknown or non-numeric column and listing the expected ones, or the width
+   */
   async predict<T extends Prediction = Tensor>(X: DataArg, options?: ModelRunOptions): Promise<T>
   async predict(X: DataArg, options: PredictOptions & { rName: string }): Promise<Metadata>
   async predict(X: DataArg, options: PredictOptions = {}): Promise<Prediction | Metadata> {
@@ -237,7 +244,6 @@ export class ModelProxy {
     if (!checkFeatures) return [x, y]
     const input = matchFeatures(x.input, meta.attributes.features as FittedFeatures | undefined, `${meta.name}@${meta.version}`)
     return [input === x.input ? x : { ...x, input }, y]
-    return [x, y]
   }
 
   async #resolve(meta: Metadata, ref: DataArg, role: 'X' | 'Y', signal: AbortSignal | undefined): Promise<ResolvedInput> {
