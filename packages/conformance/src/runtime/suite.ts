@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { Table, tableFromArrays } from 'apache-arrow'
+import { Dictionary, Float64, Int32, Table, Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow'
 import { Omega, OmegaError, Tensor, type Metadata, type OpenOptions } from '@omega/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rejectsWith } from '../context.js'
@@ -47,10 +47,12 @@ export function runtimeSuite(name: string, options: RuntimeSuiteOptions): void {
       expect(meta).toMatchObject({ name: 'gd', version: 2, parent: 1 })
       const lin = await om.datasets.metadata('lin')
       expect(meta.attributes.dataset).toEqual({ Xname: 'lin[^y]', Xsha256: lin!.sha256, Yname: 'lin[y]', Ysha256: lin!.sha256, rows: 200 })
-      expect(meta.attributes.features).toEqual({ count: 2, names: ['x0', 'x1'] })
+      expect(meta.attributes.features).toEqual({ count: 2, names: ['x0', 'x1'], types: ['Float64', 'Float64'] })
       const fitted = (await om.models.get('gd')) as GdLinear
       expect(fitted.w![0]).toBeCloseTo(2, 1)
       expect(((await om.models.get('gd^')) as GdLinear).w).toBeNull()
+      const positional = await om.runtime.model('gd').fit([[1, 2, 3]], [1])
+      expect(positional.attributes.features).toEqual({ count: 3 })
     })
 
     it('predict returns a Tensor for every kind of input, and "*" uses the last fit\'s data', async () => {
@@ -173,6 +175,72 @@ export function runtimeSuite(name: string, options: RuntimeSuiteOptions): void {
       await rejectsWith(om.runtime.model('bad@1').predict('*'), 'E_INVALID_ARGUMENT')
       await rejectsWith(om.runtime.model('bad').predict('lin[nope]'), 'E_INVALID_ARGUMENT')
       expect((await om.models.revisions('bad')).length).toBe(2)
+    })
+
+    it('inputs are matched by name: tables, records and datasets are reordered to the fitted columns', async () => {
+      await om.models.put(new GdLinear({ epochs: 400 }), 'named')
+      await om.runtime.model('named').fit('lin[^y]', 'lin[y]')
+      const model = om.runtime.model('named')
+      const want = (await model.predict<Tensor>([[1, 1], [2, 0]])).toArray() as number[]
+      const swapped = [
+        [{ x1: 1, x0: 1 }, { x1: 0, x0: 2 }],
+        tableFromArrays({ x1: Float64Array.of(1, 0), x0: Float64Array.of(1, 2) }),
+      ]
+      for (const X of swapped) expect((await model.predict<Tensor>(X as never)).toArray()).toEqual(want)
+      const lin = (await om.datasets.get('lin')) as Table
+      await om.datasets.put(lin.select(['y', 'x1', 'x0']), 'lin-swapped')
+      const inOrder = (await model.predict<Tensor>('lin[^y]')).toArray()
+      expect((await model.predict<Tensor>('lin-swapped[^y]')).toArray()).toEqual(inOrder)
+      expect(await model.score('lin-swapped[^y]', 'lin-swapped[y]')).toBe(await model.score('lin[^y]', 'lin[y]'))
+      expect((await model.predict<Tensor>(new Tensor('float64', [2, 2], Float64Array.of(1, 1, 2, 0)))).toArray()).toEqual(want)
+    })
+
+    it('bad input: a missing, misnamed or extra column, or text, booleans and dates where numbers are needed, never predict', async () => {
+      await om.models.put(new GdLinear({ epochs: 50 }), 'strict')
+      await om.runtime.model('strict').fit('lin[^y]', 'lin[y]')
+      const model = om.runtime.model('strict')
+      const missing = await rejectsWith(model.predict([{ x0: 1 }]), 'E_DATA_SHAPE')
+      expect(missing.message).toBe('model "strict@2" was fitted on columns x0, x1; X lacks "x1"')
+      const ragged = await rejectsWith(model.predict([{ x0: 1, x1: 2 }, { x0: 1 }]), 'E_DATA_SHAPE')
+      expect(ragged.message).toBe('record 1 lacks column "x1" of X (x0, x1); give every column in every record (null for a missing value)')
+      const misnamed = await rejectsWith(model.predict([{ x0: 1, X1: 2 }]), 'E_DATA_SHAPE')
+      expect(misnamed.message).toContain('fitted on columns x0, x1; X lacks "x1" and has unknown column "X1"')
+      expect((await rejectsWith(model.predict('lin'), 'E_DATA_SHAPE')).message).toContain('has unknown column "y"')
+      expect((await rejectsWith(model.predict('lin[x1]'), 'E_DATA_SHAPE')).message).toContain('lacks "x0"')
+      expect((await rejectsWith(model.predictProba('lin[x1,y]'), 'E_DATA_SHAPE')).message).toContain('lacks "x0" and has unknown column "y"')
+      expect((await rejectsWith(model.transform(tableFromArrays({ x0: Float64Array.of(1) })), 'E_DATA_SHAPE')).message).toContain('lacks "x1"')
+      expect((await rejectsWith(model.score('lin[x0]', 'lin[y]'), 'E_DATA_SHAPE')).message).toContain('lacks "x1"')
+      const text = await rejectsWith(model.predict([{ x0: 'a', x1: 1 }]), 'E_DATA_SHAPE')
+      expect(text.message).toContain('column "x0" is Utf8, but the model was fitted on Float64 there (expected columns: x0, x1)')
+      const dictionary = new Table({ x0: vectorFromArray(['a', 'b'], new Dictionary(new Utf8(), new Int32())), x1: vectorFromArray([1, 2], new Float64()) })
+      expect((await rejectsWith(model.predict(dictionary), 'E_DATA_SHAPE')).message).toContain('column "x0" is Dictionary<Int32, Utf8>')
+      expect((await rejectsWith(model.predict([{ x0: 1.5, x1: true }]), 'E_DATA_SHAPE')).message).toContain('column "x1" is Bool')
+      expect((await rejectsWith(model.predict([{ x0: new Date(0), x1: 1.5 }]), 'E_DATA_SHAPE')).message).toContain('column "x0" is Timestamp<MILLISECOND>')
+      const strings = await rejectsWith(model.predict([['a', 'b']] as never), 'E_DATA_SHAPE')
+      expect(strings.message).toBe('model "strict@2" takes numbers (x0, x1), but X holds strings ("a" first)')
+      expect((await rejectsWith(model.predict([[1, 'b']] as never), 'E_DATA_SHAPE')).message).toMatch(/X row 0, column 1: "b" is not a number/)
+      expect((await rejectsWith(model.predict([[1, true]] as never), 'E_DATA_SHAPE')).message).toMatch(/X row 0, column 1: a boolean true is not a number/)
+      expect((await rejectsWith(model.predict(new Tensor('string', [1, 2], ['a', 'b'])), 'E_DATA_SHAPE')).message).toContain('X holds strings')
+      expect((await rejectsWith(model.predict([[1, 2, 3]]), 'E_DATA_SHAPE')).message).toMatch(/expects 2 features \(x0, x1\), X has 3/)
+      await om.models.put(new RunningMean().fit([[0]], [1]), 'unchecked')
+      expect((await rejectsWith(om.runtime.model('unchecked').predict([['a']] as never), 'E_DATA_SHAPE')).message).toContain('X holds strings ("a" first)')
+      expect((await rejectsWith(om.runtime.model('unchecked').predict({ a: [[1]], b: [[2]] } as never), 'E_INVALID_ARGUMENT')).message).toContain('X is a record of named inputs (a, b)')
+    })
+
+    it('an estimator whose predict returns too few rows, ragged rows or non-numbers is E_WORKER naming it; string labels are kept', async () => {
+      const cases: [string, string][] = [
+        ['short', 'estimator Troublemaker predict returned 2 rows for 3 input rows'],
+        ['ragged', 'estimator Troublemaker predict returned ragged rows: row 1 has 1 values, row 0 has 2'],
+        ['null', 'estimator Troublemaker predict returned null at row 1, not a number; it must return one result per input row (3)'],
+      ]
+      for (const [mode, message] of cases) {
+        await om.models.put(new Troublemaker(mode), `out-${mode}`)
+        expect((await rejectsWith(om.runtime.model(`out-${mode}`).predict([[1], [2], [3]]), 'E_WORKER')).message).toContain(message)
+      }
+      await om.models.put(new Troublemaker('labels'), 'out-labels')
+      const labels = await om.runtime.model('out-labels').predict<Tensor>([[1], [-1]])
+      expect(labels.dtype).toBe('string')
+      expect(labels.toArray()).toEqual(['yes', 'no'])
     })
 
     it('a framework error is E_WORKER carrying its message, and the store is unchanged', async () => {

@@ -95,7 +95,11 @@ export class RunningMean {
   }
 }
 
-/** Misbehaves on purpose: sleeps, throws, exits its worker or exhausts memory, as `mode` says. */
+/**
+ * Misbehaves on purpose: sleeps, throws, exits its worker or exhausts memory, or predicts too few
+ * rows (`short`), ragged rows (`ragged`), non-numbers (`null`) or string labels (`labels`, legit),
+ * as `mode` says.
+ */
 export class Troublemaker {
   constructor(public mode: string = 'ok') {}
   fit(): this {
@@ -122,6 +126,14 @@ export class Troublemaker {
       }
       case 'throw':
         throw new TypeError('predict exploded inside the framework')
+      case 'short':
+        return X.slice(1).map(() => 0)
+      case 'ragged':
+        return X.map((_, i) => (i === 0 ? [1, 2] : [1])) as unknown as number[]
+      case 'null':
+        return X.map((_, i) => (i === 1 ? null : 0)) as unknown as number[]
+      case 'labels':
+        return X.map((r) => (r[0]! > 0 ? 'yes' : 'no')) as unknown as number[]
     }
     return X.map(() => 0)
   }

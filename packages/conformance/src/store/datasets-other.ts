@@ -149,6 +149,10 @@ export function otherDatasetTests(options: BackendSuiteOptions, bucket: string):
         const e2 = await rejectsWith(om.datasets.readCsv(Readable.from([typed]), 'broken', { chunkSize: 5 }), 'E_INVALID_ARGUMENT')
         expect(e2.message).toMatch(/line 14, column "a": "oops" is not a float64/)
         expect(await snapshot(raw)).toEqual(before)
+        const nowhere = join(tempDir('omega-csv-'), 'no-such.csv')
+        const missing = await rejectsWith(om.datasets.readCsv(nowhere, 'nocsv'), 'E_NOT_FOUND')
+        expect(missing.message).toContain(`"${nowhere}" not found`)
+        expect(await snapshot(raw)).toEqual(before)
       } finally {
         await close()
       }

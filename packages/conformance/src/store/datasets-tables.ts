@@ -138,6 +138,11 @@ export function tableTests(options: BackendSuiteOptions, bucket: string): void {
         expect(err.message).toContain('a, b, c, y, z')
         await rejectsWith(om.datasets.get('d[x:y]'), 'E_INVALID_ARGUMENT')
         await rejectsWith(om.datasets.get('d', { columns: ['zz'] }), 'E_INVALID_ARGUMENT')
+        const reversed = await rejectsWith(om.datasets.get('d[c:a]'), 'E_INVALID_ARGUMENT')
+        expect(reversed.message).toContain('"d[c:a]" is reversed')
+        for (const empty of ['d[^a,b,c,y,z]', 'd[^a:z]']) {
+          expect((await rejectsWith(om.datasets.get(empty), 'E_INVALID_ARGUMENT')).message).toContain(`"${empty}" leaves no column`)
+        }
         await om.datasets.put({ k: 1 }, 'j', { kind: 'json' })
         await rejectsWith(om.datasets.get('j[a]'), 'E_INVALID_ARGUMENT')
       } finally {
@@ -183,7 +188,12 @@ export function tableTests(options: BackendSuiteOptions, bucket: string): void {
         const wrongType = new Table({ a: vectorFromArray(['x'], new Utf8()), b: vectorFromArray([1], new Float64()), c: vectorFromArray(['s'], new Utf8()), y: vectorFromArray([1], new Int32()), z: vectorFromArray([true], new Bool()) })
         expect((await rejectsWith(om.datasets.put(wrongType, 'grow', { append: true }), 'E_DATA_SHAPE')).message).toContain('column "a": stored Int32, given Utf8')
         await rejectsWith(om.datasets.put([{ a: 1, extra: 2 }], 'grow', { append: true }), 'E_DATA_SHAPE')
+        const lacking = [{ a: 1, b: 2.5, c: 's', y: 0, z: true }, { a: 8, b: 1.5 }]
+        const missing = await rejectsWith(om.datasets.put(lacking, 'grow', { append: true }), 'E_DATA_SHAPE')
+        expect(missing.message).toContain('record 1 lacks columns "c", "y", "z" of the stored table (a, b, c, y, z)')
         expect(await snapshot(raw)).toEqual(before)
+        expect((await om.datasets.put(lacking, 'grow', { append: true, fillMissing: true })).kindMeta.rows).toBe(153)
+        expect(rowsOf((await om.datasets.get('grow#rows:start=152')) as Table)).toEqual([{ a: 8, b: 1.5, c: null, y: null, z: null }])
         expect((await om.datasets.put(sampleTable(3), 'fresh', { append: true })).kindMeta.rows).toBe(3)
       } finally {
         await close()

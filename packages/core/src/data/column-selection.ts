@@ -25,12 +25,28 @@ export function selectColumns(selector: ColumnSelector, columns: readonly string
       const to = item.to === undefined ? columns.length - 1 : columns.indexOf(item.to)
       if (from < 0) missing(item.from!, columns, dataset)
       if (to < 0) missing(item.to!, columns, dataset)
+      if (from > to) {
+        throw errors.invalidArgument(`column selector "${dataset}${selectorText(selector)}" is reversed: "${item.from}" comes after "${item.to}" (columns: ${columns.join(', ')})`, {
+          from: item.from!,
+          to: item.to!,
+          columns: [...columns],
+        })
+      }
       picked.push(...columns.slice(from, to + 1))
     }
   }
-  if (!selector.exclude) return [...new Set(picked)]
   const drop = new Set(picked)
-  return columns.filter((c) => !drop.has(c))
+  const selected = selector.exclude ? columns.filter((c) => !drop.has(c)) : [...drop]
+  if (selected.length === 0) {
+    throw errors.invalidArgument(`column selector "${dataset}${selectorText(selector)}" leaves no column (columns: ${columns.join(', ')})`, { columns: [...columns] })
+  }
+  return selected
+}
+
+/** A selector as written: `[a,b]`, `[^y]`, `[a:c]`. */
+function selectorText(selector: ColumnSelector): string {
+  const items = selector.items.map((i) => (i.type === 'column' ? i.name : `${i.from ?? ''}:${i.to ?? ''}`))
+  return `[${selector.exclude ? '^' : ''}${items.join(',')}]`
 }
 
 /** Checks an explicit `columns` option against the table's columns. */

@@ -126,9 +126,13 @@ function fits(v: unknown, type: DataType): boolean {
 
 /**
  * Converts records to a table: with `schema`, to exactly those columns and types (how appends
- * keep the stored schema); without, inferring each column's type.
+ * keep the stored schema); without, inferring each column's type (a column some records lack is
+ * null there).
+ *
+ * @param options.fillMissing with `schema`: a record lacking a column gets null there, instead of E_DATA_SHAPE
+ * @throws {OmegaError} E_DATA_SHAPE (with `schema`) for a column the schema lacks, or a record lacking one of its columns
  */
-export function recordsToTable(records: readonly Row[], schema?: Schema): Table {
+export function recordsToTable(records: readonly Row[], schema?: Schema, options: { readonly fillMissing?: boolean } = {}): Table {
   const names = schema ? schema.fields.map((f) => f.name) : columnNames(records)
   if (schema) {
     const unknown = columnNames(records).filter((n) => !names.includes(n))
@@ -138,6 +142,7 @@ export function recordsToTable(records: readonly Row[], schema?: Schema): Table 
         columns: names,
       })
     }
+    if (!options.fillMissing) requireColumns(records, names, 'of the stored table', 'give every column (null for no value), or pass fillMissing: true to store nulls')
   }
   const vectors: Record<string, Vector> = {}
   const fields: Field[] = []
@@ -148,4 +153,20 @@ export function recordsToTable(records: readonly Row[], schema?: Schema): Table 
     fields.push(new Field(name, type, true))
   }
   return new Table(vectors)
+}
+
+/**
+ * Checks that every record has every one of `names` (a null value is fine).
+ *
+ * @throws {OmegaError} E_DATA_SHAPE naming the first record that lacks some and which ones
+ */
+export function requireColumns(records: readonly Row[], names: readonly string[], of: string, hint: string): void {
+  const row = records.findIndex((r) => names.some((n) => !(n in r)))
+  if (row < 0) return
+  const missing = names.filter((n) => !(n in records[row]!))
+  throw errors.dataShape(`record ${row} lacks column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} ${of} (${names.join(', ')}); ${hint}`, {
+    row,
+    missing,
+    columns: [...names],
+  })
 }

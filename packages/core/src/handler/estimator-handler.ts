@@ -139,7 +139,8 @@ export class EstimatorHandler<M extends object = object> implements ModelHandler
   async #infer(op: 'predict' | 'predictProba' | 'transform', model: M, X: ModelData): Promise<Tensor> {
     this.#fitted(model, op)
     const fn = this.adapter[op] ?? this.#own(model, op)
-    return toTensor(await fn.call(this.adapter, model, toMatrix(X)))
+    const rows = toMatrix(X)
+    return toTensor(await fn.call(this.adapter, model, rows), { rows: rows.length, subject: `estimator ${this.estimator} ${op}`, strings: op === 'predict' })
   }
 
   async score(model: M, X: ModelData, Y: ModelData): Promise<number> {
@@ -226,17 +227,57 @@ export function toTarget(data: ModelData): Target {
   return toMatrix(Y)
 }
 
-/** Predictions (a flat array, or rows) as a float64 Tensor. */
-export function toTensor(values: unknown): Tensor {
-  if (values instanceof Tensor) return values
-  const rows = values as { length: number; [i: number]: unknown; to2DArray?: () => number[][] }
-  if (typeof rows.to2DArray === 'function') return toTensor(rows.to2DArray())
+function shown(v: unknown): string {
+  return typeof v === 'string' ? `the string ${JSON.stringify(v)}` : v === null || v === undefined ? String(v) : `${describeType(v)} ${String(v)}`
+}
+
+/** What an estimator's result is checked against: the input's row count, and who returned it. */
+export interface ResultCheck {
+  readonly rows: number
+  /** Names the estimator and operation in messages: `estimator GdLinear predict`. */
+  readonly subject: string
+  /** Allow a flat array of strings (class labels): a string Tensor. */
+  readonly strings?: boolean
+}
+
+/**
+ * Predictions (a flat array, rows, an ml-matrix, or a Tensor) as a float64 Tensor (a string
+ * Tensor for string labels when allowed). Values must be numbers (bigints and booleans are
+ * converted), rows of one width; with `check`, one per input row.
+ *
+ * @throws {OmegaError} E_WORKER (with `check`; E_DATA_SHAPE without) naming what was wrong
+ */
+export function toTensor(values: unknown, check?: ResultCheck): Tensor {
+  const fail = (why: string): never => {
+    const subject = check ? `${check.subject} returned` : 'predictions are'
+    throw new OmegaError(check ? 'E_WORKER' : 'E_DATA_SHAPE', `${subject} ${why}${check ? `; it must return one result per input row (${check.rows})` : ''}`, {
+      details: check ? { subject: check.subject, rows: check.rows } : {},
+    })
+  }
+  if (values instanceof Tensor) {
+    if (check && (values.shape[0] ?? 1) !== check.rows) fail(`${values.shape[0] ?? 1} rows for ${check.rows} input rows`)
+    if (values.dtype === 'string' && !check?.strings) fail('strings')
+    return values
+  }
+  const rows = values as { length: number; [i: number]: unknown; to2DArray?: () => number[][] } | null | undefined
+  if (rows !== null && typeof rows === 'object' && typeof rows.to2DArray === 'function') return toTensor(rows.to2DArray(), check)
+  if (rows === null || typeof rows !== 'object' || typeof rows.length !== 'number') return fail(`${describeType(values)}, not an array`)
+  if (check && rows.length !== check.rows) fail(`${rows.length} rows for ${check.rows} input rows`)
+  const number = (v: unknown, row: number, column?: number): number =>
+    typeof v === 'number' ? v : typeof v === 'bigint' || typeof v === 'boolean' ? Number(v) : fail(`${shown(v)} at row ${row}${column === undefined ? '' : `, column ${column}`}, not a number`)
   if (rows.length > 0 && Array.isArray(rows[0])) {
-    const m = rows as unknown as number[][]
+    const m = rows as unknown as unknown[][]
     const cols = m[0]!.length
     const data = new Float64Array(m.length * cols)
-    m.forEach((row, i) => data.set(row, i * cols))
+    m.forEach((row, i) => {
+      if (!Array.isArray(row) || row.length !== cols) fail(`ragged rows: row ${i} has ${Array.isArray(row) ? `${row.length} values` : describeType(row)}, row 0 has ${cols}`)
+      for (let j = 0; j < cols; j++) data[i * cols + j] = number(row[j], i, j)
+    })
     return new Tensor('float64', [m.length, cols], data)
   }
-  return new Tensor('float64', [rows.length], Float64Array.from(rows as ArrayLike<number>, Number))
+  if (check?.strings && rows.length > 0 && typeof rows[0] === 'string') {
+    const labels = Array.from(rows as ArrayLike<unknown>, (v, i) => (typeof v === 'string' ? v : fail(`${shown(v)} at row ${i} among string labels`)))
+    return new Tensor('string', [labels.length], labels)
+  }
+  return new Tensor('float64', [rows.length], Float64Array.from(rows as ArrayLike<unknown>, (v, i) => number(v, i)))
 }

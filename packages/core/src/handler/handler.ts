@@ -61,8 +61,11 @@ export interface ModelCallOptions {
   readonly onProgress?: (progress: { readonly done: number; readonly total?: number; readonly message?: string }) => void
 }
 
-/** Feature matrix or target given to a model operation: a table (columns are features) or a tensor. */
-export type ModelData = Tensor | Table
+/**
+ * Feature matrix or target given to a model operation: a table (columns are features), a tensor,
+ * or a record of those by input name (multi-input models; others refuse it).
+ */
+export type ModelData = Tensor | Table | Readonly<Record<string, Tensor | Table>>
 
 /**
  * A handler whose values can be executed. Every operation is optional: a missing method means the

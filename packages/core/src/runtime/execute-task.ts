@@ -53,8 +53,9 @@ async function execute(task: ModelTask, env: ExecutionEnv, live: LiveInputs): Pr
     if (!task.model.parts) return { ok: false, missingModel: true }
     model = await handler.deserialize(artifactsOf(task.model.kindMeta, task.model.parts), context)
   } else {
-    // Per-call session options (ONNX) make a different live model of the same bytes.
-    const key = task.params?.sessionOptions === undefined ? task.model.sha256 : `${task.model.sha256}:${JSON.stringify(task.params.sessionOptions)}`
+    // The same bytes make a different live model under other kindMeta (ONNX featureNames and
+    // inputColumns are put options) or per-call session options.
+    const key = `${task.model.sha256}:${JSON.stringify(task.model.kindMeta)}${task.params?.sessionOptions === undefined ? '' : `:${JSON.stringify(task.params.sessionOptions)}`}`
     model = env.cache.get(key)
     if (model === undefined) {
       if (!task.model.parts) return { ok: false, missingModel: true }

@@ -10,6 +10,7 @@ import type { DatasetStore } from '../store/dataset-store.js'
 import type { LiveInputs } from './execute-task.js'
 import { runGridsearch, type GridsearchOptions } from './gridsearch.js'
 import { decodeInput, encodeInput, inputFeatures, inputRows, toModelInput, type ModelInput } from './task-codec.js'
+import { matchFeatures, type FittedFeatures } from './feature-check.js'
 import type { EncodedData, ModelTask, RunOptions, Runtime, TaskModel, TaskOperation, TaskResult } from './runtime.js'
 
 /** Progress of a long call: chunks, folds or epochs done. */
@@ -37,8 +38,11 @@ export type Prediction = Tensor | Readonly<Record<string, Tensor>>
 /** Data given inline to a model: an Arrow table or record batch, records, rows (`number[][]`), one value per row (`number[]`) or a Tensor. */
 export type InlineData = Table | RecordBatch | Tensor | readonly Record<string, unknown>[] | readonly (readonly number[])[] | readonly number[]
 
-/** X or Y of a runtime call: a dataset name (selectors allowed, `*` = the last fit's), or data. */
-export type DataArg = string | InlineData
+/**
+ * X or Y of a runtime call: a dataset name (selectors allowed, `*` = the last fit's), inline data,
+ * or a record of inline data per input for multi-input models (`{ sepal: [[…]], petal: [[…]] }`).
+ */
+export type DataArg = string | InlineData | Readonly<Record<string, InlineData>>
 
 /** What the runtime facade gives each proxy: the stores, the runtime and call tracking of an instance. */
 export interface RuntimeContext {
@@ -55,7 +59,7 @@ export interface ResolvedInput {
   readonly name?: string
   readonly sha256?: string
   readonly rows: number
-  readonly features: { count: number; names?: string[] }
+  readonly features: { count: number; names?: string[]; types?: string[] }
   /** True if the bytes are omega's own (from the store): they may be transferred without a copy. */
   readonly owned: boolean
 }
@@ -103,8 +107,11 @@ export class ModelProxy {
    * (ONNX graphs with several outputs, unless `params.outputs` names one). Narrow the result with
    * {@link isTensor}, or name the shape your model gives: `predict<Tensor>(X)` (not checked at
    * run time). With `rName`, the predictions are stored as that dataset and its `Metadata` is returned.
+   * X is checked against the features the model was fitted on (as in predictProba, transform and
+   * score): a table's columns by name, reordered to the fitted order; rows and tensors by width.
    *
    * @typeParam T - the prediction's shape, if you know it (default: either)
+   * @throws {OmegaError} E_DATA_SHAPE naming a missing, unknown or non-numeric column and listing the expected ones, or the width
    */
   async predict(X: DataArg, options: PredictOptions & { readonly rName: string }): Promise<Metadata>
   async predict<T extends Prediction = Prediction>(X: DataArg, options?: PredictOptions & { readonly rName?: undefined }): Promise<T>
@@ -238,15 +245,9 @@ export class ModelProxy {
     const x = await this.#resolve(meta, X, 'X', signal)
     const y = Y === undefined ? undefined : await this.#resolve(meta, Y, 'Y', signal)
     if (y && y.rows !== x.rows) throw errors.dataShape(`Y has ${y.rows} rows but X has ${x.rows}; they must match`, { xRows: x.rows, yRows: y.rows })
-    const expected = meta.attributes.features as { count?: number; names?: string[] } | undefined
-    if (checkFeatures && expected?.count !== undefined && x.features.count !== expected.count) {
-      const names = expected.names ? ` (${expected.names.join(', ')})` : ''
-      throw errors.dataShape(`model "${meta.name}@${meta.version}" expects ${expected.count} features${names}, X has ${x.features.count}`, {
-        expected: expected.count,
-        got: x.features.count,
-      })
-    }
-    return [x, y]
+    if (!checkFeatures) return [x, y]
+    const input = matchFeatures(x.input, meta.attributes.features as FittedFeatures | undefined, `${meta.name}@${meta.version}`)
+    return [input === x.input ? x : { ...x, input }, y]
   }
 
   async #resolve(meta: Metadata, ref: DataArg, role: 'X' | 'Y', signal: AbortSignal | undefined): Promise<ResolvedInput> {
@@ -279,7 +280,8 @@ export class ModelProxy {
   async #commit(meta: Metadata, result: TaskResult, attributes: { dataset: JsonObject; features: ResolvedInput['features']; gridsearch?: JsonObject }, signal: AbortSignal | undefined): Promise<Metadata> {
     if (result.type !== 'model') throw errors.unsupported('the runtime returned no model to store')
     if (signal?.aborted) throw errors.aborted(signal.reason)
-    const features: JsonObject = { count: attributes.features.count, ...(attributes.features.names && { names: attributes.features.names }) }
+    const { count, names, types } = attributes.features
+    const features: JsonObject = { count, ...(names && { names, ...(types && { types }) }) }
     return await this.ctx.models.commitArtifacts(meta.name, result.kind, result, {
       parent: meta.version!,
       attributes: { dataset: attributes.dataset, features, ...(attributes.gridsearch && { gridsearch: attributes.gridsearch }) },

@@ -4,11 +4,14 @@ import type { SerializedError } from '../errors.js'
 /** Operations the runtime runs on a model by name. */
 export type RuntimeOperation = 'fit' | 'partialFit' | 'predict' | 'predictProba' | 'transform' | 'score' | 'gridsearch'
 
-/** Data as bytes that cross a thread boundary by transfer: Arrow IPC for tables, raw elements for tensors. */
+/**
+ * Data as bytes that cross a thread boundary by transfer: Arrow IPC for tables, raw elements for
+ * tensors, and for named inputs (multi-input models) each input's encoding in one buffer.
+ */
 export interface EncodedData {
-  readonly format: 'arrow-ipc' | 'tensor'
+  readonly format: 'arrow-ipc' | 'tensor' | 'inputs'
   readonly bytes: Uint8Array
-  /** Tensors: `{ dtype, shape }`. */
+  /** Tensors: `{ dtype, shape }`; inputs: `{ inputs: [{ name, format, offset, length, meta? }] }`. */
   readonly meta?: JsonObject
 }
 

@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs'
-import { rename, rm } from 'node:fs/promises'
+import { createWriteStream } from 'node:fs'
+import { open as openFile, rename, rm } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Table, Type, type RecordBatch } from 'apache-arrow'
@@ -24,6 +24,12 @@ import { CAS_RETRIES, backoff } from './store-context.js'
 export interface DatasetPutOptions extends PutOptions {
   /** Tables: add the rows as new record batches instead of replacing (the schema must match). */
   readonly append?: boolean
+  /**
+   * Appending records: a record that lacks some of the stored table's columns gets nulls there.
+   * Without it such a record is E_DATA_SHAPE naming the missing columns, and nothing is appended.
+   * @default false
+   */
+  readonly fillMissing?: boolean
 }
 
 /** Options of `om.datasets.get` and `iter`. */
@@ -179,7 +185,7 @@ export class DatasetStore extends ObjectStore {
   async readCsv(source: string | Readable, name: string, options: DatasetReadCsvOptions = {}): Promise<Metadata> {
     validateName(name)
     throwIfAborted(options.signal)
-    const input = typeof source === 'string' ? createReadStream(source) : source
+    const input = typeof source === 'string' ? await openCsv(source) : source
     const handler = this.#tables()
     const existing = options.append ? await this.ctx.backend.meta.get(this.key(name)) : undefined
     const stored = existing && this.#tableDoc(existing.doc as unknown as MetadataDoc, name)
@@ -314,7 +320,7 @@ export class DatasetStore extends ObjectStore {
     const handler = this.#tables()
     const stored = this.#tableDoc(existing.doc as unknown as MetadataDoc, name)
     const schema = await handler.schema(storedArtifacts(this.ctx.backend, stored))
-    const table = handler.toTable(value, schema)
+    const table = handler.toTable(value, schema, { fillMissing: options.fillMissing === true })
     this.#checkSchema(schema, table, name)
     const prior = (stored.kindMeta as TableKindMeta).batches
     let added: { rows: number }[] = []
@@ -356,5 +362,21 @@ export class DatasetStore extends ObjectStore {
     const handler = this.ctx.handlers.get('arrow.table')
     if (!(handler instanceof ArrowTableHandler)) throw errors.unsupported('the arrow.table handler is not registered')
     return handler
+  }
+}
+
+/**
+ * Opens a CSV file for reading.
+ *
+ * @throws {OmegaError} E_NOT_FOUND naming the path if there is no such file
+ */
+async function openCsv(path: string): Promise<Readable> {
+  try {
+    return (await openFile(path, 'r')).createReadStream()
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new OmegaError('E_NOT_FOUND', `CSV file "${path}" not found; nothing was stored`, { cause: err, details: { path } })
+    }
+    throw OmegaError.wrap(err, 'E_INVALID_ARGUMENT', (m) => `cannot read CSV file "${path}": ${m}`, { path })
   }
 }

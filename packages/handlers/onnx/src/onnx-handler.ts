@@ -81,8 +81,10 @@ export class OnnxHandler implements ModelHandler<OnnxModel> {
       const size = bytes ? bytes.byteLength : (await stat(path!)).size
       const sha256 = bytes ? sha256Hex(bytes) : await hashFile(path!)
       const inputColumns = context.options.inputColumns ?? attributes?.inputColumns
+      const graph = describe(session)
+      const featureNames = checkFeatureNames(context.options.featureNames ?? attributes?.featureNames, graph.inputs)
       const kindMeta: JsonObject = {
-        ...describe(session),
+        ...graph,
         irVersion: header.irVersion ?? null,
         producer: { name: header.producerName ?? '', version: header.producerVersion ?? '' },
         opsets: header.opsets,
@@ -90,6 +92,7 @@ export class OnnxHandler implements ModelHandler<OnnxModel> {
         sha256,
         ...(Object.keys(putOptions).length > 0 && { sessionOptions: putOptions as JsonObject }),
         ...(isPlainObject(inputColumns) && { inputColumns: inputColumns as JsonObject }),
+        ...(featureNames && { featureNames }),
       } as unknown as JsonObject
       return { kindMeta, parts: { model: bytes ?? createReadStream(path!, { highWaterMark: 4 * 1024 * 1024 }) } }
     } finally {
@@ -122,6 +125,23 @@ export class OnnxHandler implements ModelHandler<OnnxModel> {
     if (!name) throw errors.unsupported(`onnx.model has no probability output (outputs: ${model.outputs.map((o) => o.name).join(', ')}); use predict with params.outputs`, { kind: this.kind, op: 'predictProba' })
     return (await model.predict(X, { outputs: [name] })) as Tensor
   }
+}
+
+/**
+ * `featureNames` (put option or attribute): the column names of a single-input model's features,
+ * in the graph's order, so tables and records are matched by name at predict.
+ */
+function checkFeatureNames(value: unknown, inputs: readonly OnnxValueInfo[]): string[] | undefined {
+  if (value === undefined) return undefined
+  if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string')) {
+    throw errors.invalidArgument('featureNames must be a non-empty array of column names')
+  }
+  if (inputs.length !== 1) throw errors.invalidArgument(`featureNames is for single-input models; this one has ${inputs.length} inputs (use inputColumns)`)
+  const width = inputs[0]!.shape[1]
+  if (typeof width === 'number' && width >= 0 && width !== value.length) {
+    throw errors.invalidArgument(`featureNames lists ${value.length} columns but input "${inputs[0]!.name}" takes ${width}`, { expected: width, got: value.length })
+  }
+  return value as string[]
 }
 
 async function hashFile(path: string): Promise<string> {

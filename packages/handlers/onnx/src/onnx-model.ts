@@ -1,6 +1,6 @@
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common'
 import type { Table } from 'apache-arrow'
-import { Tensor, errors, isArrowTable, isPlainObject, isRecordBatch, ownTable, tableToTensor, toModelInput, type InlineData, type JsonObject, type TensorDtype } from '@omega/core'
+import { Tensor, errors, isNamedInputs, matchColumns, tableToTensor, toModelInput, type InlineData, type JsonObject, type TensorDtype } from '@omega/core'
 
 /** One graph input or output: name, element type and shape (strings are symbolic dims such as `N`). */
 export interface OnnxValueInfo {
@@ -91,27 +91,49 @@ export class OnnxModel {
     return Object.fromEntries(this.inputs.map((info) => [info.name, toOrt(this.ortTensor, perInput[info.name], info)]))
   }
 
-  /** Assigns the given data to inputs: a record by name; one value to the only input; a table's columns by `inputColumns` or by name. */
+  /**
+   * Assigns the given data to inputs: a record by input name; a table's columns by
+   * `inputColumns`, by `featureNames` (single input) or by input name (one-column inputs) —
+   * matched by name and reordered, a missing or unknown column refused; other data positionally
+   * to the only input.
+   */
   #split(X: unknown): Record<string, unknown> {
-    if (isPlainObject(X) && !('dtype' in X && 'shape' in X)) return X
-    if (isArrowTable(X) || isRecordBatch(X)) X = ownTable(X)
+    const input = toModelInput(X, 'X')
+    if (isNamedInputs(input)) return input
+    const names = this.inputs.map((i) => i.name)
     const columns = this.kindMeta.inputColumns as Record<string, string[]> | undefined
-    if (isArrowTable(X) && columns) return Object.fromEntries(Object.entries(columns).map(([input, cols]) => [input, (X as Table).select(cols)]))
-    if (this.inputs.length === 1) return { [this.inputs[0]!.name]: X }
-    if (isArrowTable(X)) {
-      const table = X as Table
-      const names = table.schema.fields.map((f) => f.name)
-      if (this.inputs.every((i) => names.includes(i.name))) return Object.fromEntries(this.inputs.map((i) => [i.name, table.select([i.name])]))
+    const featureNames = this.kindMeta.featureNames as string[] | undefined
+    if (isTable(input) && columns) {
+      const table = matchColumns(input, Object.values(columns).flat(), `this model's inputs take columns ${Object.entries(columns).map(([i, c]) => `${i}: ${c.join(', ')}`).join('; ')}; X`)
+      return Object.fromEntries(Object.entries(columns).map(([name, cols]) => [name, table.select(cols)]))
     }
-    throw errors.dataShape(`this model has ${this.inputs.length} inputs (${this.inputs.map((i) => i.name).join(', ')}); pass a record { ${this.inputs.map((i) => `${i.name}: …`).join(', ')} }, or put it with inputColumns`, {
-      inputs: this.inputs.map((i) => i.name),
+    if (isTable(input) && featureNames) return { [names[0]!]: matchColumns(input, featureNames, `this model takes columns ${featureNames.join(', ')}; X`) }
+    if (this.inputs.length === 1) return { [names[0]!]: input }
+    if (isTable(input)) {
+      const given = input.schema.fields.map((f) => f.name)
+      if (names.every((n) => given.includes(n))) return Object.fromEntries(names.map((n) => [n, input.select([n])]))
+    }
+    throw errors.dataShape(`this model has ${this.inputs.length} inputs (${names.join(', ')}); pass a record { ${names.map((n) => `${n}: …`).join(', ')} }, or put it with inputColumns`, {
+      inputs: names,
     })
   }
+}
+
+function isTable(input: Table | Tensor): input is Table {
+  return !(input instanceof Tensor)
 }
 
 /** One input's data as an ORT tensor of the input's element type, after checking rank and fixed dims. */
 function toOrt(OrtTensorClass: typeof OrtTensor, value: unknown, info: OnnxValueInfo): OrtTensor {
   const input = toModelInput(value, `input "${info.name}"`)
+  if (isNamedInputs(input)) throw errors.invalidArgument(`input "${info.name}" must be a table, rows or a Tensor, not a record`)
+  if (!(input instanceof Tensor)) {
+    // Booleans fit a bool input; text, dates and booleans fed to a numeric input are refused, not coerced.
+    const bad = input.schema.fields.find((f) => !/^(u?int|float|decimal)/i.test(String(f.type)) && !(info.type === 'bool' && String(f.type) === 'Bool'))
+    if (bad) {
+      throw errors.dataShape(`input "${info.name}" takes ${info.type}, but column "${bad.name}" is ${String(bad.type)}; encode it as numbers first`, { input: info.name, column: bad.name, type: String(bad.type) })
+    }
+  }
   let tensor = input instanceof Tensor ? input : tableToTensor(input, `input "${info.name}"`)
   // A one-column table or a flat array fed to a [N] input is a vector, not a matrix.
   if (info.shape.length === 1 && tensor.shape.length === 2 && tensor.shape[1] === 1) tensor = new Tensor(tensor.dtype, [tensor.shape[0]!], tensor.data)
@@ -134,6 +156,9 @@ function toOrt(OrtTensorClass: typeof OrtTensor, value: unknown, info: OnnxValue
 
 function convert(tensor: Tensor, type: string, input: string): unknown {
   const data = tensor.data as ArrayLike<unknown>
+  if (tensor.dtype === 'string' && type !== 'string') {
+    throw errors.dataShape(`input "${input}" takes ${type}, but got strings (${JSON.stringify(data[0])} first); encode text as numbers first`, { input, expected: type, got: 'string' })
+  }
   switch (type) {
     case 'float32':
       return tensor.dtype === 'float32' ? tensor.data : Float32Array.from(data as ArrayLike<number>, Number)

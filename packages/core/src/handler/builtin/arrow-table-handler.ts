@@ -49,10 +49,10 @@ export class ArrowTableHandler implements Handler<Table> {
     return isArrowTable(value) || isRecordBatch(value) || isRecords(value)
   }
 
-  /** The value as a Table; records are converted to `schema`'s types when given (appends). */
-  toTable(value: unknown, schema?: Schema): Table {
+  /** The value as a Table (one from another apache-arrow copy re-wrapped as ours); records are converted to `schema`'s types when given (appends, see {@link recordsToTable}). */
+  toTable(value: unknown, schema?: Schema, options: { readonly fillMissing?: boolean } = {}): Table {
     if (isArrowTable(value) || isRecordBatch(value)) return ownTable(value)
-    if (isRecords(value)) return recordsToTable(value as Row[], schema)
+    if (isRecords(value)) return recordsToTable(value as Row[], schema, options)
     throw errors.unsupported('arrow.table takes an Arrow Table, a RecordBatch or an array of records')
   }
 
