@@ -245,7 +245,7 @@ class FsMeta implements MetadataStore {
       const rev = randomUUID()
       await this.paths.writeAtomic(path, JSON.stringify({ key, rev, doc } satisfies FileDoc))
       return rev
-    })
+    }, { tempPath: this.paths.temp() })
   }
 
   /**
@@ -275,7 +275,7 @@ class FsMeta implements MetadataStore {
       if (current.rev !== options.ifRevision) throw errors.conflict(key)
       await unlink(path)
       await this.paths.syncDir(dirname(path))
-    })
+    }, { tempPath: this.paths.temp() })
   }
 
   async *list(prefix: string, options: ListDocsOptions = {}): AsyncIterable<StoredDoc> {
