@@ -64,6 +64,33 @@ export function modelTests(options: BackendSuiteOptions, bucket: string): void {
       }
     })
 
+    it('tags named like Object.prototype members behave like any other tag', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        await om.models.put(new TestLinear({ w: 1 }), 'p')
+        await om.models.put(new TestLinear({ w: 2 }), 'p')
+        for (const tag of ['__proto__', 'constructor', 'hasOwnProperty', 'toString', 'valueOf']) {
+          const err = await rejectsWith(om.models.get(`p@${tag}`), 'E_NOT_FOUND')
+          expect(err.message).not.toMatch(/native code|function/)
+          await rejectsWith(om.models.untag('p', tag), 'E_NOT_FOUND')
+          expect((await om.models.tag('p@1', tag)).tags).toContain(tag)
+          expect(((await om.models.get(`p@${tag}`)) as TestLinear).w).toBe(1)
+          expect((await om.models.metadata(`p@${tag}`))?.version).toBe(1)
+        }
+        const revs = await om.models.revisions('p')
+        expect(revs.map((r) => r.tags)).toEqual([['__proto__', 'constructor', 'hasOwnProperty', 'toString', 'valueOf'], []])
+        await om.models.tag('p@2', '__proto__')
+        expect((await om.models.revisions('p')).map((r) => r.tags)).toEqual([['constructor', 'hasOwnProperty', 'toString', 'valueOf'], ['__proto__']])
+        for (const tag of ['__proto__', 'constructor', 'hasOwnProperty']) expect(await om.models.untag('p', tag)).toBe(true)
+        expect((await om.models.revisions('p')).map((r) => r.tags)).toEqual([['toString', 'valueOf'], []])
+        await om.models.drop('p@1')
+        expect((await om.models.revisions('p')).map((r) => r.tags)).toEqual([[]])
+        await rejectsWith(om.models.get('p@toString'), 'E_NOT_FOUND')
+      } finally {
+        await close()
+      }
+    })
+
     it('concurrent puts of one name get distinct versions and none is lost', async () => {
       const { om, close } = await openStore(options, bucket)
       try {

@@ -1,9 +1,15 @@
-import { OmegaError, type Artifacts, type Handler } from '@omega/core'
+import { OmegaError, type Artifacts, type Handler, type JsonObject } from '@omega/core'
 import { describe, expect, it } from 'vitest'
 import { rejectsWith, type BackendSuiteOptions } from '../context.js'
 import { openStore, snapshot } from './open-store.js'
 
-const HOSTILE = ['../x', 'a/../../etc/passwd', 'a//b', 'a/./b', '/abs', 'nul\u0000byte', 'x'.repeat(513), 'back\\slash', '..', '.', 'a/']
+const HOSTILE = [
+  '../x', 'a/../../etc/passwd', 'a//b', 'a/./b', '/abs', 'nul\u0000byte', 'x'.repeat(513), 'back\\slash', '..', '.', 'a/',
+  // Lone surrogates: as UTF-8 both become U+FFFD, so they would be one object.
+  'user\uD800', 'user\uDC00', 'a/\uDBFF', '\uDE00\uD83D',
+  // C1 controls and DEL.
+  'next\u0085line', 'csi\u009B', 'pad\u0080', 'del\u007F',
+]
 
 /** Store behaviour on the backend: names, errors, listing, buckets, failed puts. */
 export function objectTests(options: BackendSuiteOptions, bucket: string): void {
@@ -134,6 +140,21 @@ export function objectTests(options: BackendSuiteOptions, bucket: string): void 
       }
     })
 
+    it('attribute keys named like Object.prototype members are kept like any other', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        const attributes = JSON.parse('{"__proto__":{"polluted":1},"constructor":"c","hasOwnProperty":2,"toString":{"a":1}}') as JsonObject
+        const meta = await om.datasets.put({ v: 1 }, 'proto-keys', { attributes })
+        expect(Object.keys(meta.attributes).sort()).toEqual(['__proto__', 'constructor', 'hasOwnProperty', 'toString'])
+        const again = await om.datasets.put({ v: 2 }, 'proto-keys', { attributes: JSON.parse('{"__proto__":{"more":2},"toString":{"b":2}}') as JsonObject })
+        expect(JSON.parse(JSON.stringify(again.attributes))).toEqual(JSON.parse('{"__proto__":{"polluted":1,"more":2},"constructor":"c","hasOwnProperty":2,"toString":{"a":1,"b":2}}'))
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+        expect(Object.getPrototypeOf((await om.datasets.metadata('proto-keys'))!.attributes)).toBe(Object.prototype)
+      } finally {
+        await close()
+      }
+    })
+
     it('buckets are isolated and listed', async () => {
       const { om, close } = await openStore(options, bucket)
       try {
@@ -148,6 +169,8 @@ export function objectTests(options: BackendSuiteOptions, bucket: string): void 
         expect(await om.datasets.exists('only-there')).toBe(false)
         expect(await om.buckets()).toEqual([bucket, 'other-bucket'].sort())
         await rejectsWith(Promise.resolve().then(() => om.bucket('a/b')), 'E_INVALID_NAME')
+        await rejectsWith(Promise.resolve().then(() => om.bucket('b\uD800')), 'E_INVALID_NAME')
+        await rejectsWith(Promise.resolve().then(() => om.bucket('b\u0085')), 'E_INVALID_NAME')
       } finally {
         await close()
       }

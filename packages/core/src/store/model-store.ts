@@ -105,8 +105,7 @@ export class ModelStore extends ObjectStore {
   async untag(name: string, tag: string): Promise<boolean> {
     validateName(name)
     const changed = await this.#updateTags(name, (tags) => {
-      if (!(tag in tags)) throw errors.notFound(`tag "${tag}" of model`, name, this.bucket)
-      delete tags[tag]
+      if (!tags.delete(tag)) throw errors.notFound(`tag "${tag}" of model`, name, this.bucket)
     })
     return changed
   }
@@ -200,7 +199,7 @@ export class ModelStore extends ObjectStore {
       if (!stored || isTombstone(stored)) throw await this.#missingVersion(name, `version ${ref.version}`, parsed)
       doc = stored as unknown as VersionDoc
     } else {
-      const version = (await this.#tags(name))[ref.tag]
+      const version = (await this.#tags(name)).get(ref.tag)
       if (version === undefined) {
         if (!(await this.#latest(name))) return undefined
         throw errors.notFound(`tag "${ref.tag}" of model`, name, this.bucket, 'tag a version with om.models.tag(name@version, tag)')
@@ -237,7 +236,7 @@ export class ModelStore extends ObjectStore {
     const tombstone: Tombstone = { dropped: true, version: doc.version }
     await this.ctx.backend.meta.put(key, { ...tombstone, droppedAt: new Date().toISOString() }, { ifRevision: current.revision })
     await this.#updateTags(doc.name, (tags) => {
-      for (const [t, v] of Object.entries(tags)) if (v === doc.version) delete tags[t]
+      for (const [t, v] of tags) if (v === doc.version) tags.delete(t)
     })
     return [current.doc as unknown as MetadataDoc]
   }
@@ -325,28 +324,28 @@ export class ModelStore extends ObjectStore {
     return out
   }
 
-  async #tags(name: string): Promise<Record<string, number>> {
-    const stored = await this.ctx.backend.meta.get(this.#tagsKey(name))
-    return (stored?.doc.tags as Record<string, number> | undefined) ?? {}
+  async #tags(name: string): Promise<Map<string, number>> {
+    return tagMap((await this.ctx.backend.meta.get(this.#tagsKey(name)))?.doc)
   }
 
   async #setTag(name: string, tag: string, version: number): Promise<void> {
     await this.#updateTags(name, (tags) => {
-      tags[tag] = version
+      tags.set(tag, version)
     })
   }
 
   /** Read-modify-write of the tags document with compare-and-set; true if it changed. */
-  async #updateTags(name: string, update: (tags: Record<string, number>) => void): Promise<boolean> {
+  async #updateTags(name: string, update: (tags: Map<string, number>) => void): Promise<boolean> {
     const key = this.#tagsKey(name)
     for (let attempt = 0; ; attempt++) {
       const current: StoredDoc | undefined = await this.ctx.backend.meta.get(key)
-      const tags = { ...((current?.doc.tags as Record<string, number> | undefined) ?? {}) }
-      const before = JSON.stringify(tags)
+      const tags = tagMap(current?.doc)
+      const before = JSON.stringify([...tags])
       update(tags)
-      if (JSON.stringify(tags) === before) return false
+      if (JSON.stringify([...tags]) === before) return false
       try {
-        await this.ctx.backend.meta.put(key, { tags }, { ifRevision: current?.revision ?? null })
+        // fromEntries defines own keys: a tag named "__proto__" is stored like any other.
+        await this.ctx.backend.meta.put(key, { tags: Object.fromEntries(tags) }, { ifRevision: current?.revision ?? null })
         return true
       } catch (err) {
         if (!OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
@@ -400,6 +399,19 @@ function isTombstone(doc: object): boolean {
   return (doc as { dropped?: unknown }).dropped === true
 }
 
-function tagsOf(tags: Record<string, number>, version: number): string[] {
-  return Object.keys(tags).filter((t) => tags[t] === version).sort()
+function tagsOf(tags: ReadonlyMap<string, number>, version: number): string[] {
+  return [...tags].filter(([, v]) => v === version).map(([t]) => t).sort()
+}
+
+/**
+ * The tags document as a Map of its own keys: tags are user-named, so `constructor` or
+ * `__proto__` must never reach Object.prototype.
+ */
+function tagMap(doc: JsonObject | undefined): Map<string, number> {
+  const tags = new Map<string, number>()
+  const stored = doc?.tags
+  if (stored && typeof stored === 'object' && !Array.isArray(stored)) {
+    for (const [t, v] of Object.entries(stored)) if (typeof v === 'number') tags.set(t, v)
+  }
+  return tags
 }
