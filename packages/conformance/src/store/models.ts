@@ -4,6 +4,7 @@ import { rejectsWith, type BackendSuiteOptions } from '../context.js'
 import { TestLinear, openStore, snapshot } from './open-store.js'
 import { failingBackend } from './failing-backend.js'
 import { sampleTable } from './datasets-tables.js'
+import { LONG_NAMES } from './objects.js'
 
 /** Model versions, tags, revisions, per-version drop and blob collection on the backend. */
 export function modelTests(options: BackendSuiteOptions, bucket: string): void {
@@ -86,6 +87,24 @@ export function modelTests(options: BackendSuiteOptions, bucket: string): void {
         await om.models.drop('p@1')
         expect((await om.models.revisions('p')).map((r) => r.tags)).toEqual([[]])
         await rejectsWith(om.models.get('p@toString'), 'E_NOT_FOUND')
+      } finally {
+        await close()
+      }
+    })
+
+    it('models with names of 499 multi-byte characters: versions, tags, list and drop', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        for (const name of LONG_NAMES) {
+          await om.models.put(new TestLinear({ w: 1 }), name)
+          await om.models.put(new TestLinear({ w: 2 }), name, { tag: 'prod' })
+          expect(((await om.models.get(`${name}^`)) as TestLinear).w).toBe(1)
+          expect(((await om.models.get(`${name}@prod`)) as TestLinear).w).toBe(2)
+          expect((await om.models.revisions(name)).map((r) => [r.version, r.tags])).toEqual([[1, []], [2, ['prod']]])
+        }
+        expect(await om.models.list()).toEqual([...LONG_NAMES].sort())
+        for (const name of LONG_NAMES) expect(await om.models.drop(name)).toBe(true)
+        expect(await om.models.list()).toEqual([])
       } finally {
         await close()
       }

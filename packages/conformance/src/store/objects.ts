@@ -11,6 +11,14 @@ const HOSTILE = [
   'next\u0085line', 'csi\u009B', 'pad\u0080', 'del\u007F',
 ]
 
+/** Valid names that are long in bytes: 499 characters of 2, 3 and 4 UTF-8 bytes, in one segment or many. */
+export const LONG_NAMES = [
+  '日'.repeat(499),
+  Array.from({ length: 24 }, () => '日'.repeat(20)).join('/').slice(0, 499),
+  Array.from({ length: 130 }, () => 'é😀').join('/').slice(0, 499),
+  `${'ü'.repeat(250)}/${'€'.repeat(248)}`,
+]
+
 /** Store behaviour on the backend: names, errors, listing, buckets, failed puts. */
 export function objectTests(options: BackendSuiteOptions, bucket: string): void {
   describe(`objects (bucket ${bucket})`, () => {
@@ -135,6 +143,29 @@ export function objectTests(options: BackendSuiteOptions, bucket: string): void 
         expect(await om.datasets.drop('iris*')).toBe(true)
         expect(await om.datasets.list('iris*')).toEqual([])
         await rejectsWith(om.datasets.drop('zzz*'), 'E_NOT_FOUND')
+      } finally {
+        await close()
+      }
+    })
+
+    it('names of 499 multi-byte characters round-trip: put, get, list, drop', async () => {
+      const { om, raw, close } = await openStore(options, bucket)
+      try {
+        for (const [i, name] of LONG_NAMES.entries()) {
+          expect(name.length).toBeGreaterThanOrEqual(498)
+          expect((await om.datasets.put({ i }, name)).name).toBe(name)
+          await om.datasets.put({ i, again: true }, name)
+        }
+        expect(await om.datasets.list()).toEqual([...LONG_NAMES].sort())
+        for (const [i, name] of LONG_NAMES.entries()) {
+          expect(await om.datasets.get(name)).toEqual({ i, again: true })
+          expect(await om.datasets.list(name)).toEqual([name])
+          const firstSegment = name.split('/')[0]!
+          expect(await om.datasets.list(`${firstSegment.slice(0, 5)}*`)).toEqual(LONG_NAMES.filter((n) => !n.includes('/') && n.startsWith(firstSegment.slice(0, 5))))
+        }
+        for (const name of LONG_NAMES) expect(await om.datasets.drop(name)).toBe(true)
+        expect(await om.datasets.list()).toEqual([])
+        expect((await snapshot(raw)).docs).toEqual([])
       } finally {
         await close()
       }
