@@ -1,6 +1,9 @@
-import { OmegaError, type Artifacts, type Handler, type JsonObject } from '@omega/core'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Table } from 'apache-arrow'
+import { OmegaError, type Artifacts, type CsvColumnType, type Handler, type JsonObject } from '@omega/core'
 import { describe, expect, it } from 'vitest'
-import { rejectsWith, type BackendSuiteOptions } from '../context.js'
+import { rejectsWith, tempDir, type BackendSuiteOptions } from '../context.js'
 import { openStore, snapshot } from './open-store.js'
 
 const HOSTILE = [
@@ -181,6 +184,33 @@ export function objectTests(options: BackendSuiteOptions, bucket: string): void 
         expect(JSON.parse(JSON.stringify(again.attributes))).toEqual(JSON.parse('{"__proto__":{"polluted":1,"more":2},"constructor":"c","hasOwnProperty":2,"toString":{"a":1,"b":2}}'))
         expect(({} as Record<string, unknown>).polluted).toBeUndefined()
         expect(Object.getPrototypeOf((await om.datasets.metadata('proto-keys'))!.attributes)).toBe(Object.prototype)
+      } finally {
+        await close()
+      }
+    })
+
+    it('columns named like Object.prototype members are columns like any other (records, ragged records, CSV)', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        const names = ['__proto__', 'constructor', 'hasOwnProperty', 'toString']
+        const record = (values: number[]): Record<string, number> => Object.fromEntries(names.map((n, i) => [n, values[i]!]))
+        await om.datasets.put([record([1, 2, 3, 4]), record([5, 6, 7, 8])], 'proto-columns')
+        const table = (await om.datasets.get('proto-columns')) as Table
+        expect(table.schema.fields.map((f) => f.name)).toEqual(names)
+        // Column by column: Arrow's own row.toJSON() assigns keys and so drops "__proto__".
+        expect(names.map((n) => [...table.getChild(n)!])).toEqual([[1, 5], [2, 6], [3, 7], [4, 8]])
+        // A record lacking "constructor" has null there, not Object.
+        await om.datasets.put([{ a: 1, constructor: 2 }, { a: 3 }], 'ragged')
+        expect([...((await om.datasets.get('ragged')) as Table).getChild('constructor')!]).toEqual([2, null])
+        const csv = join(tempDir('omega-csv-'), 'proto.csv')
+        writeFileSync(csv, `${names.join(',')},a\n1,2,3,4,x\n5,6,7,8,y\n`)
+        const typings: (Record<string, CsvColumnType> | undefined)[] = [undefined, { a: 'utf8' }, JSON.parse('{"constructor":"int32"}') as Record<string, CsvColumnType>]
+        for (const types of typings) {
+          const meta = await om.datasets.readCsv(csv, 'proto-csv', types && { types })
+          expect((meta.kindMeta.columns as { name: string }[]).map((c) => c.name)).toEqual([...names, 'a'])
+        }
+        const err = await rejectsWith(om.datasets.readCsv(csv, 'proto-csv2', { columns: ['valueOf'] }), 'E_INVALID_ARGUMENT')
+        expect(err.message).toContain('its columns: __proto__, constructor, hasOwnProperty, toString, a')
       } finally {
         await close()
       }
