@@ -52,8 +52,11 @@ interface Verdict {
   readonly why: string
 }
 
-/** Tokens of locks this thread holds (or is about to hold): a lock of ours not in here is a leftover. */
-const held = new Set<string>()
+/**
+ * Tokens of locks this thread holds (or is about to hold): a lock of ours not in here is a leftover.
+ * Kept on the global object so that two copies of this package in one thread share it.
+ */
+const held: Set<string> = ((globalThis as Record<symbol, unknown>)[Symbol.for('omega.fs.heldLocks')] ??= new Set<string>()) as Set<string>
 
 let me: Omit<LockOwner, 'token' | 'since'> | undefined
 
@@ -147,7 +150,7 @@ export async function withFileLock<T>(
         if (!verdict.stale) last = { seen, verdict }
         else if (await breakStaleLock(lockPath, seen, t, `${tempPath}.b`)) continue
       }
-      if (Date.now() - started > t.waitMs) throw lockedError(lockPath, last?.seen, t.waitMs)
+      if (Date.now() - started > t.waitMs) throw lockedError(lockPath, last, t.waitMs)
       await new Promise((r) => setTimeout(r, Math.min(20, 1 + attempt) * Math.random() + 1))
     }
   } catch (err) {
@@ -317,7 +320,8 @@ export async function breakStaleLock(
   }
 }
 
-function lockedError(lockPath: string, seen: ObservedLock | undefined, waitMs: number): OmegaError {
+function lockedError(lockPath: string, last: { seen: ObservedLock; verdict: Verdict } | undefined, waitMs: number): OmegaError {
+  const seen = last?.seen
   const o = seen?.owner
   const who = o
     ? `process ${o.pid} on host ${o.host} (since ${o.since})`
@@ -326,7 +330,7 @@ function lockedError(lockPath: string, seen: ObservedLock | undefined, waitMs: n
       : 'another writer'
   return new OmegaError(
     'E_LOCKED',
-    `document lock "${lockPath}" is held by ${who}, which is alive; gave up after ${Math.round(waitMs / 1000)} s. ` +
+    `document lock "${lockPath}" is held by ${who}${last ? ` (${last.verdict.why})` : ''}; gave up after ${Math.round(waitMs / 1000)} s. ` +
       'A lock of a process that has exited is broken automatically; retry later',
     {
       details: {
