@@ -161,7 +161,7 @@ export async function withFileLock<T>(
   }
   await unlink(tempPath).catch(() => undefined)
   const lockFile = handle
-  const ino = (await lockFile.stat()).ino
+  const ino = await lockFile.stat().then((st) => st.ino, () => undefined)
   // The lease: the open handle is the lock's own inode, so the refresh can touch no other file.
   const timer = setInterval(() => {
     const now = new Date()
@@ -184,7 +184,7 @@ export async function withFileLock<T>(
       },
       () => undefined,
     )
-    if (current === ino) await unlink(lockPath).catch(() => undefined)
+    if (current === ino || ino === undefined) await unlink(lockPath).catch(() => undefined)
     held.delete(owner.token)
   }
 }
