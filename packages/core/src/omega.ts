@@ -16,7 +16,7 @@ import { InlineRuntime } from './runtime/inline-runtime.js'
 import { RuntimeFacade, RuntimeState } from './runtime/runtime-facade.js'
 import type { Runtime, RuntimeFactory } from './runtime/runtime.js'
 import { DatasetStore } from './store/dataset-store.js'
-import { GcLock } from './store/gc-lock.js'
+import { fsck, type FsckOptions, type FsckReport } from './store/fsck.js'
 import { ModelStore } from './store/model-store.js'
 import { ObjectStore } from './store/object-store.js'
 import { HeadCache, type StoreContext } from './store/store-context.js'
@@ -26,7 +26,6 @@ interface Shared {
   readonly container: DependencyContainer
   readonly options: ResolvedOpenOptions
   readonly host: PluginHost
-  readonly lock: GcLock
   readonly runtime: RuntimeState
   readonly heads: HeadCache
   backend: CheckedBackend | undefined
@@ -94,7 +93,6 @@ export class Omega implements PluginApi {
       container,
       options: opts,
       host,
-      lock: new GcLock(),
       runtime: new RuntimeState(async () => await runtimeFactory()),
       heads: new HeadCache(),
       backend: undefined,
@@ -116,10 +114,31 @@ export class Omega implements PluginApi {
   async buckets(): Promise<string[]> {
     const found = new Set<string>()
     for await (const { key, doc } of this.#backend.meta.list('')) {
-      if (doc.dropped === true || doc.tags !== undefined) continue
+      if (doc.dropped === true || doc.tags !== undefined || key.startsWith('#')) continue
       found.add(key.slice(0, key.indexOf('/')))
     }
     return [...found].sort()
+  }
+
+  /**
+   * Checks the whole store (every bucket): reads every referenced blob and verifies its sha256,
+   * and reports `integrity` (checksum mismatch), `missing-blob`, `bad-document` (unreadable
+   * metadata), `orphan` (bytes or reference records nothing uses) and `stale-temp` (leftovers of
+   * interrupted writes) problems, each with the object's name or key. With `repair: true` it
+   * removes orphans and stale temps older than `graceMs` (default one hour) — only what nothing
+   * references; it never touches objects' documents or referenced bytes. A second run after a
+   * repair finds nothing to repair. Safe while other processes use the store, as long as no put
+   * takes longer than `graceMs`.
+   *
+   * @example
+   * ```ts
+   * const report = await om.fsck()                  // { checked, bytes, problems: [{ kind, name?, key?, detail }] }
+   * await om.fsck({ repair: true })                 // removes only what nothing references
+   * ```
+   * @throws {OmegaError} E_INVALID_ARGUMENT for a bad `graceMs`; E_ABORTED; E_BACKEND if the store fails
+   */
+  async fsck(options: FsckOptions = {}): Promise<FsckReport> {
+    return await fsck(this.#backend, options)
   }
 
   /** The store location this instance uses. */
@@ -190,7 +209,6 @@ export class Omega implements PluginApi {
         return shared.backend
       },
       handlers: shared.host.handlers,
-      lock: shared.lock,
       heads: shared.heads,
       bucket,
     }

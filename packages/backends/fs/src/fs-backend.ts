@@ -13,6 +13,8 @@ import {
   type CasOptions,
   type JsonObject,
   type ListDocsOptions,
+  type ListedBlob,
+  type ScratchStore,
   type MetadataStore,
   type SignalOptions,
   type StorageBackend,
@@ -57,6 +59,7 @@ export class FsBackend implements StorageBackend {
   readonly supports: BackendManifest = { permanence: true, multiProcess: true, multiThread: true }
   readonly blobs: BlobStore
   readonly meta: MetadataStore
+  readonly scratch: ScratchStore
   readonly #paths: Paths
 
   constructor(directory: string, options: FsBackendOptions = {}) {
@@ -64,6 +67,7 @@ export class FsBackend implements StorageBackend {
     this.#paths = new Paths(this.location, options.fsync ?? true)
     this.blobs = new FsBlobs(this.#paths)
     this.meta = new FsMeta(this.#paths)
+    this.scratch = new FsScratch(this.#paths)
   }
 
   /** The file that holds a blob, for diagnostics and tests that tamper with stored bytes. */
@@ -209,16 +213,36 @@ class FsBlobs implements BlobStore {
     await rm(this.paths.blob(sha256), { force: true })
   }
 
-  async *list(options: SignalOptions = {}): AsyncIterable<BlobRef> {
+  async *list(options: SignalOptions = {}): AsyncIterable<ListedBlob> {
     const root = join(this.paths.root, 'blobs')
     for (const shard of await readdir(root).catch(() => [] as string[])) {
       for (const name of await readdir(join(root, shard)).catch(() => [] as string[])) {
         throwIfAborted(options.signal)
         if (!isSha256(name)) continue
         const s = await stat(join(root, shard, name)).catch(() => undefined)
-        if (s) yield { sha256: name, size: s.size }
+        if (s) yield { sha256: name, size: s.size, modifiedAt: s.mtimeMs }
       }
     }
+  }
+}
+
+/** `tmp/`: files of writes in progress, or left by a killed process. */
+class FsScratch implements ScratchStore {
+  constructor(readonly paths: Paths) {}
+
+  async *list(options: SignalOptions = {}): AsyncIterable<{ id: string; size: number; modifiedAt: number }> {
+    const dir = join(this.paths.root, 'tmp')
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      throwIfAborted(options.signal)
+      const s = await stat(join(dir, name)).catch(() => undefined)
+      if (s?.isFile()) yield { id: `tmp/${name}`, size: s.size, modifiedAt: s.mtimeMs }
+    }
+  }
+
+  async delete(id: string): Promise<void> {
+    const name = id.startsWith('tmp/') ? id.slice(4) : ''
+    if (name === '' || name.includes('/') || name.includes(sep) || name === '..' || name === '.') throw errors.invalidArgument(`"${id}" is not a temp file of this store`)
+    await rm(join(this.paths.root, 'tmp', name), { force: true })
   }
 }
 
@@ -231,7 +255,7 @@ class FsMeta implements MetadataStore {
   constructor(readonly paths: Paths) {}
 
   async get(key: string): Promise<StoredDoc | undefined> {
-    const file = await readDoc(this.paths.meta(key))
+    const file = await readDoc(this.paths.meta(key), key)
     return file && { key, doc: file.doc, revision: file.rev }
   }
 
@@ -240,7 +264,7 @@ class FsMeta implements MetadataStore {
     await mkdir(dirname(path), { recursive: true })
     if (options.ifRevision === null) return await this.#create(key, path, doc)
     return await withFileLock(path, async () => {
-      const current = await readDoc(path)
+      const current = await readDoc(path, key)
       if ((current?.rev ?? null) !== options.ifRevision) throw errors.conflict(key)
       const rev = randomUUID()
       await this.paths.writeAtomic(path, JSON.stringify({ key, rev, doc } satisfies FileDoc))
@@ -270,7 +294,7 @@ class FsMeta implements MetadataStore {
   async delete(key: string, options: { readonly ifRevision: string }): Promise<void> {
     const path = this.paths.meta(key)
     await withFileLock(path, async () => {
-      const current = await readDoc(path)
+      const current = await readDoc(path, key)
       if (!current) throw errors.notFound('document', key)
       if (current.rev !== options.ifRevision) throw errors.conflict(key)
       await unlink(path)
@@ -283,14 +307,15 @@ class FsMeta implements MetadataStore {
     const partial = segments.pop() ?? ''
     const found: Candidate[] = []
     await this.#walk(this.paths.metaDir(segments), segments.length ? segments.join('/') + '/' : '', partial, prefix, found)
-    const known: { key: string; path: string; file?: FileDoc }[] = []
+    const known: { key: string; path: string; file?: FileDoc | Unreadable }[] = []
     for (const c of found) {
       if (c.key !== undefined) {
         known.push({ key: c.key, path: c.path })
         continue
       }
-      const file = await readDoc(c.path)
-      if (file?.key.startsWith(prefix)) known.push({ key: file.key, path: c.path, file })
+      const file = await readDocFile(c.path)
+      if (file instanceof Unreadable) known.push({ key: c.path, path: c.path, file })
+      else if (file?.key.startsWith(prefix)) known.push({ key: file.key, path: c.path, file })
     }
     known.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     if (options.reverse) known.reverse()
@@ -298,10 +323,12 @@ class FsMeta implements MetadataStore {
     for (const entry of known) {
       if (options.limit !== undefined && n >= options.limit) return
       throwIfAborted(options.signal)
-      const file = entry.file ?? (await readDoc(entry.path))
+      const file = entry.file ?? (await readDocFile(entry.path))
       if (!file) continue
       n++
-      yield { key: file.key, doc: file.doc, revision: file.rev }
+      // One torn document must not fail the listing: it is yielded as unreadable (core skips it, fsck reports it).
+      if (file instanceof Unreadable) yield { key: entry.key, doc: {}, revision: '', unreadable: file.reason }
+      else yield { key: file.key, doc: file.doc, revision: file.rev }
     }
   }
 
@@ -331,13 +358,37 @@ function compatible(knownPrefix: string, partial: string): boolean {
   return knownPrefix.startsWith(partial) || partial.startsWith(knownPrefix)
 }
 
-async function readDoc(path: string): Promise<FileDoc | undefined> {
+/** A document file that cannot be parsed (torn by a crash outside omega, edited by hand…). */
+class Unreadable {
+  constructor(readonly reason: string) {}
+}
+
+/** The parsed document file, undefined if absent, {@link Unreadable} if it cannot be parsed. */
+async function readDocFile(path: string): Promise<FileDoc | Unreadable | undefined> {
+  let text: string
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as FileDoc
+    text = await readFile(path, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined
     throw err
   }
+  let file: FileDoc
+  try {
+    file = JSON.parse(text) as FileDoc
+  } catch (err) {
+    return new Unreadable(`invalid JSON (${text.length} bytes): ${(err as Error).message}`)
+  }
+  if (typeof file !== 'object' || file === null || typeof file.key !== 'string' || typeof file.rev !== 'string' || typeof file.doc !== 'object' || file.doc === null) {
+    return new Unreadable('not a document file (key, rev and doc expected)')
+  }
+  return file
+}
+
+/** {@link readDocFile} for callers that need the document: an unreadable one is E_INTEGRITY naming `key`. */
+async function readDoc(path: string, key: string): Promise<FileDoc | undefined> {
+  const file = await readDocFile(path)
+  if (file instanceof Unreadable) throw errors.unreadableDocument(key, file.reason)
+  return file
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,12 +1,10 @@
 import type { CheckedBackend } from '../backend/checked-backend.js'
 import type { HandlerRegistry } from '../handler/handler-registry.js'
-import type { GcLock } from './gc-lock.js'
 
 /** What every store of one Omega instance shares. Buckets share all of it but the bucket name. */
 export interface StoreContext {
   readonly backend: CheckedBackend
   readonly handlers: HandlerRegistry
-  readonly lock: GcLock
   readonly bucket: string
   /** Latest-version lookups of this instance (used only where no other process can write). */
   readonly heads: HeadCache
