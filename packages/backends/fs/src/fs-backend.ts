@@ -75,6 +75,11 @@ export class FsBackend implements StorageBackend {
     return this.#paths.blob(sha256)
   }
 
+  /** The file that holds a metadata document, for diagnostics and tests that tamper with documents. */
+  docPath(key: string): string {
+    return this.#paths.meta(key)
+  }
+
   async open(): Promise<void> {
     for (const d of ['meta', 'blobs', 'tmp']) await mkdir(join(this.location, d), { recursive: true })
     const tmp = join(this.location, 'tmp')

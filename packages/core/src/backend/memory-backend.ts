@@ -92,7 +92,10 @@ class MemoryMeta implements MetadataStore {
 
   async get(key: string): Promise<StoredDoc | undefined> {
     const entry = this.map.get(key)
-    return entry && { key, doc: JSON.parse(entry.doc) as JsonObject, revision: entry.revision }
+    if (!entry) return undefined
+    const doc = parseDoc(entry.doc)
+    if (typeof doc === 'string') throw errors.unreadableDocument(key, doc)
+    return { key, doc, revision: entry.revision }
   }
 
   async put(key: string, doc: JsonObject, options: CasOptions): Promise<string> {
@@ -118,8 +121,20 @@ class MemoryMeta implements MetadataStore {
     for (const key of keys) {
       if (n++ >= limit) return
       throwIfAborted(options.signal)
-      const doc = await this.get(key)
-      if (doc) yield doc
+      const entry = this.map.get(key)
+      if (!entry) continue
+      const doc = parseDoc(entry.doc)
+      yield typeof doc === 'string' ? { key, doc: {}, revision: '', unreadable: doc } : { key, doc, revision: entry.revision }
     }
+  }
+}
+
+/** The stored JSON object, or why it is not one (tests tamper with `data.docs`). */
+function parseDoc(text: string): JsonObject | string {
+  try {
+    const doc = JSON.parse(text) as unknown
+    return doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as JsonObject) : 'not a JSON object'
+  } catch (err) {
+    return `invalid JSON: ${(err as Error).message}`
   }
 }

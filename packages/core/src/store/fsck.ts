@@ -94,7 +94,12 @@ export async function fsck(backend: StorageBackend, options: FsckOptions = {}): 
   const records = new Map<string, StoredDoc>()
   for await (const entry of backend.meta.list('', { signal, includeUnreadable: true })) {
     if (entry.unreadable !== undefined) {
-      problems.push({ kind: 'bad-document', name: nameOfKey(entry.key), key: entry.key, detail: entry.unreadable })
+      problems.push({
+        kind: 'bad-document',
+        name: nameOfKey(entry.key),
+        key: entry.key,
+        detail: `${entry.unreadable}; restore it or drop the object (no orphan is collected while a document is unreadable)`,
+      })
       continue
     }
     if (entry.key.startsWith(REF_PREFIX)) {
@@ -111,6 +116,9 @@ export async function fsck(backend: StorageBackend, options: FsckOptions = {}): 
     }
     for (const [sha, holder] of Object.entries(pinsOf(entry.doc as JsonObject))) held.add(`${sha} ${holder}`)
   }
+
+  // An unreadable document may reference any blob: while there is one, nothing is collected.
+  const collect = !problems.some((p) => p.kind === 'bad-document')
 
   // 2. Blobs: verify what is used; collect what is not.
   const blobs = new Map<string, ListedBlob>()
@@ -136,6 +144,7 @@ export async function fsck(backend: StorageBackend, options: FsckOptions = {}): 
       }
       return
     }
+    if (!collect) return
     if (blob.modifiedAt !== undefined && blob.modifiedAt > cutoff) return // a put may be about to reference it
     const record = records.get(blob.sha256)
     if (record && !isStale(record, cutoff)) return // a put in progress holds it
@@ -144,7 +153,7 @@ export async function fsck(backend: StorageBackend, options: FsckOptions = {}): 
   })
 
   // 3. Reference records that no document explains: interrupted puts, crashed deletions.
-  for (const [sha, record] of records) {
+  for (const [sha, record] of collect ? records : []) {
     throwIfAborted(signal)
     const rec = asRecord(record.doc)
     const stale = Object.entries(rec.holders).filter(([h, at]) => !held.has(`${sha} ${h}`) && Date.parse(at) <= cutoff).map(([h]) => h)
