@@ -17,6 +17,7 @@ import { RuntimeFacade, RuntimeState } from './runtime/runtime-facade.js'
 import type { Runtime, RuntimeFactory } from './runtime/runtime.js'
 import { DatasetStore } from './store/dataset-store.js'
 import { fsck, type FsckOptions, type FsckReport } from './store/fsck.js'
+import { refsComplete } from './store/blob-refs.js'
 import { ModelStore } from './store/model-store.js'
 import { ObjectStore } from './store/object-store.js'
 import { HeadCache, type StoreContext } from './store/store-context.js'
@@ -29,6 +30,8 @@ interface Shared {
   readonly runtime: RuntimeState
   readonly heads: HeadCache
   backend: CheckedBackend | undefined
+  /** Every document holds its blobs in reference records (see store/blob-refs.ts). */
+  refsComplete: boolean
 }
 
 /** Options of {@link Omega.close}. */
@@ -96,12 +99,14 @@ export class Omega implements PluginApi {
       runtime: new RuntimeState(async () => await runtimeFactory()),
       heads: new HeadCache(),
       backend: undefined,
+      refsComplete: false,
     }
     const raw: StorageBackend = typeof resolved.store === 'string' ? await host.backends.create(resolved.store, resolved) : resolved.store
     if (typeof raw !== 'object' || raw === null || !raw.blobs || !raw.meta) throw errors.invalidArgument('store must be a store URL or a StorageBackend')
     const backend = new CheckedBackend(raw)
     await backend.open()
     shared.backend = backend
+    shared.refsComplete = await refsComplete(backend)
     return new Omega(shared, resolved.bucket)
   }
 
@@ -138,7 +143,9 @@ export class Omega implements PluginApi {
    * @throws {OmegaError} E_INVALID_ARGUMENT for a bad `graceMs`; E_ABORTED; E_BACKEND if the store fails
    */
   async fsck(options: FsckOptions = {}): Promise<FsckReport> {
-    return await fsck(this.#backend, options)
+    const { refsComplete, ...report } = await fsck(this.#backend, options)
+    if (refsComplete && options.repair === true) this.#shared.refsComplete = true
+    return report
   }
 
   /** The store location this instance uses. */
@@ -211,6 +218,9 @@ export class Omega implements PluginApi {
       handlers: shared.host.handlers,
       heads: shared.heads,
       bucket,
+      get refsComplete(): boolean {
+        return shared.refsComplete
+      },
     }
   }
 }

@@ -21,6 +21,7 @@ import {
   type StoredDoc,
 } from '@omega/core'
 import { withFileLock } from './fs-lock.js'
+import { FsScratch } from './fs-scratch.js'
 import { decodeSegment, encodeSegment } from './key-path.js'
 
 /** Options of {@link FsBackend}. */
@@ -67,7 +68,7 @@ export class FsBackend implements StorageBackend {
     this.#paths = new Paths(this.location, options.fsync ?? true)
     this.blobs = new FsBlobs(this.#paths)
     this.meta = new FsMeta(this.#paths)
-    this.scratch = new FsScratch(this.#paths)
+    this.scratch = new FsScratch(this.location)
   }
 
   /** The file that holds a blob, for diagnostics and tests that tamper with stored bytes. */
@@ -228,26 +229,6 @@ class FsBlobs implements BlobStore {
         if (s) yield { sha256: name, size: s.size, modifiedAt: s.mtimeMs }
       }
     }
-  }
-}
-
-/** `tmp/`: files of writes in progress, or left by a killed process. */
-class FsScratch implements ScratchStore {
-  constructor(readonly paths: Paths) {}
-
-  async *list(options: SignalOptions = {}): AsyncIterable<{ id: string; size: number; modifiedAt: number }> {
-    const dir = join(this.paths.root, 'tmp')
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
-      throwIfAborted(options.signal)
-      const s = await stat(join(dir, name)).catch(() => undefined)
-      if (s?.isFile()) yield { id: `tmp/${name}`, size: s.size, modifiedAt: s.mtimeMs }
-    }
-  }
-
-  async delete(id: string): Promise<void> {
-    const name = id.startsWith('tmp/') ? id.slice(4) : ''
-    if (name === '' || name.includes('/') || name.includes(sep) || name === '..' || name === '.') throw errors.invalidArgument(`"${id}" is not a temp file of this store`)
-    await rm(join(this.paths.root, 'tmp', name), { force: true })
   }
 }
 

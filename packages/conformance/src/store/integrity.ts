@@ -1,4 +1,4 @@
-import { sha256Hex, type FsckProblem } from '@omega/core'
+import { Omega, sha256Hex, type FsckProblem } from '@omega/core'
 import { describe, expect, it } from 'vitest'
 import { rejectsWith, type BackendSuiteOptions } from '../context.js'
 import { TestLinear, openStore, snapshot } from './open-store.js'
@@ -128,6 +128,41 @@ export function integrityTests(options: BackendSuiteOptions, bucket: string): vo
         expect(await om.datasets.get('keep')).toEqual({ keep: 1 })
       } finally {
         await close()
+      }
+    })
+
+    it('a store written before reference records: drops never delete bytes an older document uses; fsck repair adopts it', async () => {
+      const { om, raw, close } = await openStore(options, bucket)
+      const bytes = Uint8Array.from({ length: 4000 }, (_, i) => (i * 13) % 256)
+      const sha = sha256Hex(bytes)
+      try {
+        await om.datasets.put(bytes, 'old')
+        // Make it look like an older store: no pins in the document, no record, no format marker.
+        const key = `${bucket}/data/old`
+        const stored = (await raw.meta.get(key))!
+        const { pins: _pins, ...doc } = stored.doc
+        await raw.meta.put(key, doc, { ifRevision: stored.revision })
+        const record = (await raw.meta.get(`#blobs/${sha.slice(0, 2)}/${sha}`))!
+        await raw.meta.delete(record.key, { ifRevision: record.revision })
+        const marker = (await raw.meta.get('#format'))!
+        await raw.meta.delete('#format', { ifRevision: marker.revision })
+      } finally {
+        await close()
+      }
+      const again = await Omega.open({ ...(options.openOptions ?? {}), store: raw, bucket })
+      try {
+        await again.datasets.put(bytes, 'new')
+        await again.datasets.drop('new')
+        expect(Buffer.from((await again.datasets.get('old')) as Uint8Array)).toEqual(Buffer.from(bytes))
+        const report = await again.fsck({ repair: true, graceMs: 0 })
+        expect(report.problems).toEqual([])
+        expect((await raw.meta.get(`${bucket}/data/old`))!.doc.pins).toBeDefined()
+        expect(await raw.meta.get('#format')).toBeDefined()
+        // Adopted: the last drop now frees the bytes at once.
+        await again.datasets.drop('old')
+        expect(await snapshot(raw)).toEqual({ docs: [], blobs: [] })
+      } finally {
+        await again.close()
       }
     })
   })

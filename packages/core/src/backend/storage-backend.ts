@@ -136,7 +136,7 @@ export interface StorageBackend {
   readonly blobs: BlobStore
   readonly meta: MetadataStore
   /** Leftovers of interrupted writes, for fsck (optional). */
-  readonly scratch?: ScratchStore
+  readonly scratch?: ScratchStore | undefined
   /** Acquires the location; E_LOCKED if another process (or instance) holds it. Idempotent. */
   open(): Promise<void>
   /** Flushes and releases the location. Idempotent. */

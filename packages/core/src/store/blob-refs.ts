@@ -42,6 +42,34 @@ import type { StorageBackend, StoredDoc } from '../backend/storage-backend.js'
  */
 export const REF_PREFIX = '#blobs/'
 
+/**
+ * Written once a store is known to have a reference record for every blob a document uses: a new
+ * store at first open, or a store written before reference records existed after
+ * `om.fsck({ repair: true })` adopted its documents. Without it, releasing the last holder of a
+ * blob removes the record but leaves the bytes to fsck, since an older document may still use them.
+ */
+export const FORMAT_KEY = '#format'
+
+/**
+ * True if every document of the store holds its blobs in reference records (so a drop may delete
+ * bytes whose last holder goes). Marks an empty store as such.
+ */
+export async function refsComplete(backend: StorageBackend): Promise<boolean> {
+  if (await backend.meta.get(FORMAT_KEY)) return true
+  for await (const _ of backend.meta.list('', { limit: 1, includeUnreadable: true })) return false
+  await markRefsComplete(backend)
+  return true
+}
+
+/** Writes {@link FORMAT_KEY} (idempotent). */
+export async function markRefsComplete(backend: StorageBackend): Promise<void> {
+  try {
+    await backend.meta.put(FORMAT_KEY, { refs: 1 }, { ifRevision: null })
+  } catch (err) {
+    if (!OmegaError.is(err, 'E_CONFLICT')) throw err
+  }
+}
+
 /** A `deleting` record older than this was left by a crashed deleter and is finished by whoever meets it. */
 export const DELETE_LEASE_MS = 30_000
 
@@ -88,9 +116,10 @@ export async function pin(backend: StorageBackend, sha256: string, holder: strin
 
 /**
  * Removes `holder` from the blob's record; if it was the last holder, deletes the bytes and the
- * record. A holder that is not there is not an error (idempotent).
+ * record (with `keepBytes`, only the record: fsck collects the bytes once no document uses them).
+ * A holder that is not there is not an error (idempotent).
  */
-export async function unpin(backend: StorageBackend, sha256: string, holder: string): Promise<void> {
+export async function unpin(backend: StorageBackend, sha256: string, holder: string, keepBytes = false): Promise<void> {
   const key = refKey(sha256)
   for (let attempt = 0; ; attempt++) {
     const current = await backend.meta.get(key)
@@ -100,16 +129,18 @@ export async function unpin(backend: StorageBackend, sha256: string, holder: str
     const holders = { ...record.holders }
     delete holders[holder]
     const last = Object.keys(holders).length === 0
-    let revision: string
     try {
-      revision = await backend.meta.put(key, last ? { holders, deleting: new Date().toISOString() } : { holders }, { ifRevision: current.revision })
+      if (last && keepBytes) {
+        await backend.meta.delete(key, { ifRevision: current.revision })
+        return
+      }
+      const revision = await backend.meta.put(key, last ? { holders, deleting: new Date().toISOString() } : { holders }, { ifRevision: current.revision })
+      if (last) await finishDelete(backend, sha256, revision)
+      return
     } catch (err) {
-      if (!OmegaError.is(err, 'E_CONFLICT')) throw err
+      if (!OmegaError.is(err, 'E_CONFLICT') && !OmegaError.is(err, 'E_NOT_FOUND')) throw err
       await pause(attempt)
-      continue
     }
-    if (last) await finishDelete(backend, sha256, revision)
-    return
   }
 }
 

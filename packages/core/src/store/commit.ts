@@ -103,19 +103,24 @@ export function pinsOf(doc: JsonObject | MetadataDoc | undefined): Record<string
  * store holds. Housekeeping after a commit never fails the committed call: a holder left behind
  * (an error, a crash) only delays reclaiming space until `om.fsck({ repair: true })`.
  */
-export async function releaseDocs(backend: StorageBackend, removed: readonly (JsonObject | MetadataDoc)[], keep?: JsonObject | MetadataDoc): Promise<void> {
+export async function releaseDocs(
+  backend: StorageBackend,
+  removed: readonly (JsonObject | MetadataDoc)[],
+  keep?: JsonObject | MetadataDoc,
+  keepBytes = false,
+): Promise<void> {
   const kept = pinsOf(keep)
   const release: Record<string, string>[] = removed.map((d) => {
     const out: Record<string, string> = {}
     for (const [sha, holder] of Object.entries(pinsOf(d))) if (kept[sha] !== holder) out[sha] = holder
     return out
   })
-  for (const pins of release) await releasePins(backend, pins)
+  for (const pins of release) await releasePins(backend, pins, keepBytes)
 }
 
-async function releasePins(backend: StorageBackend, pins: Record<string, string>): Promise<void> {
+async function releasePins(backend: StorageBackend, pins: Record<string, string>, keepBytes = false): Promise<void> {
   await forEachLimit(Object.entries(pins), IO_CONCURRENCY, async ([sha, holder]) => {
-    await unpin(backend, sha, holder).catch(() => undefined)
+    await unpin(backend, sha, holder, keepBytes).catch(() => undefined)
   })
 }
 

@@ -1,7 +1,8 @@
 import { OmegaError, errors, throwIfAborted } from '../errors.js'
 import type { JsonObject } from '../json.js'
 import type { BlobRef, ListedBlob, StorageBackend, StoredDoc } from '../backend/storage-backend.js'
-import { REF_PREFIX, asRecord, deleteUnrecorded, dropHolders } from './blob-refs.js'
+import { randomUUID } from 'node:crypto'
+import { REF_PREFIX, asRecord, deleteUnrecorded, dropHolders, markRefsComplete, pin, unpin } from './blob-refs.js'
 import { pinsOf } from './commit.js'
 import { IO_CONCURRENCY, forEachLimit } from './pool.js'
 
@@ -61,7 +62,7 @@ interface User {
  * Integrity failures, missing blobs and bad documents are reported, never "repaired": they need
  * a backup or a new put.
  */
-export async function fsck(backend: StorageBackend, options: FsckOptions = {}): Promise<FsckReport> {
+export async function fsck(backend: StorageBackend, options: FsckOptions = {}): Promise<FsckReport & { readonly refsComplete: boolean }> {
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS
   if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
     throw errors.invalidArgument(`fsck graceMs must be a number of milliseconds ≥ 0 (got ${String(graceMs)})`)
@@ -92,6 +93,7 @@ export async function fsck(backend: StorageBackend, options: FsckOptions = {}): 
   const users = new Map<string, User[]>()
   const held = new Set<string>()
   const records = new Map<string, StoredDoc>()
+  const legacy: StoredDoc[] = []
   for await (const entry of backend.meta.list('', { signal, includeUnreadable: true })) {
     if (entry.unreadable !== undefined) {
       problems.push({
@@ -108,6 +110,7 @@ export async function fsck(backend: StorageBackend, options: FsckOptions = {}): 
     }
     const parts = entry.doc.parts
     if (!parts || typeof parts !== 'object' || Array.isArray(parts)) continue
+    if (entry.doc.pins === undefined && Object.keys(parts).length > 0) legacy.push(entry)
     const user = { name: displayName(entry.doc, entry.key), key: entry.key }
     for (const ref of Object.values(parts as unknown as Record<string, BlobRef>)) {
       const list = users.get(ref.sha256) ?? []
@@ -178,7 +181,29 @@ export async function fsck(backend: StorageBackend, options: FsckOptions = {}): 
       await fix({ kind: 'stale-temp', key: entry.id, detail: `${entry.size} bytes left by an interrupted write` }, () => scratch.delete(entry.id))
     }
   }
-  return { checked, bytes, problems, repaired }
+  // 5. Documents written before reference records existed: pin their blobs, as a put would.
+  let unadopted = legacy.length
+  if (repair && collect) {
+    for (const entry of legacy) if (await adopt(backend, entry)) unadopted--
+  }
+  const refsComplete = collect && unadopted === 0
+  if (repair && refsComplete) await markRefsComplete(backend)
+  return { checked, bytes, problems, repaired, refsComplete }
+}
+
+/** Pins the blobs of a document that has no `pins` and records them in it (CAS); false if it changed meanwhile. */
+async function adopt(backend: StorageBackend, entry: StoredDoc): Promise<boolean> {
+  const holder = randomUUID()
+  const shas = [...new Set(Object.values(entry.doc.parts as unknown as Record<string, BlobRef>).map((r) => r.sha256))]
+  for (const sha of shas) await pin(backend, sha, holder)
+  try {
+    await backend.meta.put(entry.key, { ...entry.doc, pins: Object.fromEntries(shas.map((sha) => [sha, holder])) }, { ifRevision: entry.revision })
+    return true
+  } catch (err) {
+    for (const sha of shas) await unpin(backend, sha, holder, true).catch(() => undefined)
+    if (OmegaError.is(err, 'E_CONFLICT') || OmegaError.is(err, 'E_NOT_FOUND')) return false
+    throw err
+  }
 }
 
 /** True if every holder of the record (and a deletion in progress) is older than `cutoff`. */

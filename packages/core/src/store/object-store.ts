@@ -325,7 +325,7 @@ export class ObjectStore {
    * any more is deleted. Never fails the committed call that runs it (see `releaseDocs`).
    */
   protected async collect(removed: readonly (MetadataDoc | JsonObject)[], keep?: MetadataDoc): Promise<void> {
-    await releaseDocs(this.ctx.backend, removed, keep).catch(() => undefined)
+    await releaseDocs(this.ctx.backend, removed, keep, !this.ctx.refsComplete).catch(() => undefined)
   }
 }
 

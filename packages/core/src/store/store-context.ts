@@ -6,6 +6,12 @@ export interface StoreContext {
   readonly backend: CheckedBackend
   readonly handlers: HandlerRegistry
   readonly bucket: string
+  /**
+   * False while documents written before reference records existed may still use blobs: then a
+   * drop leaves bytes whose last holder goes to `om.fsck({ repair: true })`, which adopts such
+   * documents and lifts this.
+   */
+  readonly refsComplete: boolean
   /** Latest-version lookups of this instance (used only where no other process can write). */
   readonly heads: HeadCache
 }
