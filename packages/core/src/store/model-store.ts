@@ -217,9 +217,9 @@ export class ModelStore extends ObjectStore {
     return versions[index]
   }
 
-  protected override async all(): Promise<MetadataDoc[]> {
+  protected override async all(namePrefix = ''): Promise<MetadataDoc[]> {
     const latest = new Map<string, VersionDoc>()
-    for await (const { doc } of this.ctx.backend.meta.list(objectKey(this.bucket, this.prefix, ''))) {
+    for await (const { doc } of this.ctx.backend.meta.list(objectKey(this.bucket, this.prefix, namePrefix))) {
       if (isTombstone(doc) || typeof doc.version !== 'number') continue
       const v = doc as unknown as VersionDoc
       const prev = latest.get(v.name)

@@ -1,6 +1,6 @@
 import { OmegaError, errors, throwIfAborted } from '../errors.js'
 import { isPlainObject, mergeAttributes, toJson, type JsonObject } from '../json.js'
-import { isGlob, nameMatcher, type NameFilterOptions } from '../names/glob.js'
+import { isGlob, literalPrefix, nameMatcher, type NameFilterOptions } from '../names/glob.js'
 import { parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
 import type { StoredDoc } from '../backend/storage-backend.js'
@@ -155,7 +155,8 @@ export class ObjectStore {
   async list(pattern?: string, options: ListOptions = {}): Promise<string[] | Metadata[]> {
     const match = nameMatcher(pattern, options)
     const out: MetadataDoc[] = []
-    for (const meta of await this.all()) {
+    // Only the key range the pattern can match is read: a glob drop costs its matches, not the store.
+    for (const meta of await this.all(literalPrefix(pattern, options))) {
       if (match(meta.name) && (options.kind === undefined || meta.kind === options.kind)) out.push(meta)
     }
     out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -242,10 +243,10 @@ export class ObjectStore {
     return (await this.ctx.backend.meta.get(this.key(parsed.name)))?.doc as unknown as MetadataDoc | undefined
   }
 
-  /** Every object's metadata, any order. */
-  protected async all(): Promise<MetadataDoc[]> {
+  /** Every object's metadata whose name starts with `namePrefix`, any order. */
+  protected async all(namePrefix = ''): Promise<MetadataDoc[]> {
     const out: MetadataDoc[] = []
-    const start = objectKey(this.bucket, this.prefix, '')
+    const start = objectKey(this.bucket, this.prefix, namePrefix)
     for await (const { doc } of this.ctx.backend.meta.list(start)) out.push(doc as unknown as MetadataDoc)
     return out
   }
