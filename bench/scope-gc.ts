@@ -117,6 +117,7 @@ async function fsckThroughput(b: Backend): Promise<Row> {
 export async function gcScope(): Promise<Row[]> {
   const rows: Row[] = []
   for (const b of BACKENDS) {
+    await collectionTimes(b, 10) // warm-up: the first run pays for JIT and cold caches
     const few = await collectionTimes(b, 10)
     const many = await collectionTimes(b, MANY)
     for (const op of ['drop', 'replace', 'glob'] as const) {

@@ -16,7 +16,7 @@ export { isPlainObject, mergeAttributes, toJson } from './json.js'
 export { parseName, formatRef, isValidTag } from './names/name-grammar.js'
 export type { ParsedName, VersionRef, ColumnSelector, ColumnItem, NameOperation } from './names/name-grammar.js'
 export { validateName, validateBucket, isHiddenName, isTempName, MAX_NAME_LENGTH } from './names/validate-name.js'
-export { nameMatcher, isGlob } from './names/glob.js'
+export { nameMatcher, isGlob, literalPrefix } from './names/glob.js'
 export type { NameFilterOptions } from './names/glob.js'
 
 export type {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { literalPrefix } from '../src/names/glob.js'
+import { literalPrefix } from '@omega/core'
 
 describe('literalPrefix: the key range a list() pattern can match', () => {
   it.each([
