@@ -124,12 +124,6 @@ async function releasePins(backend: StorageBackend, pins: Record<string, string>
   })
 }
 
-/** Every blob a document references. */
-export function referencedBlobs(doc: JsonObject | MetadataDoc): string[] {
-  const parts = (doc as { parts?: Record<string, BlobRef> }).parts
-  return parts ? Object.values(parts).map((r) => r.sha256) : []
-}
-
 /** A handler's view of a stored object's parts, read on demand and verified. */
 export function storedArtifacts(backend: StorageBackend, meta: MetadataDoc, signal?: AbortSignal): StoredArtifacts {
   const ref = (part: string): BlobRef => {
