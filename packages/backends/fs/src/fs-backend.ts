@@ -17,8 +17,11 @@ import {
   type SignalOptions,
   type StorageBackend,
   type StoredDoc,
+  type ListedBlob,
+  type ScratchStore,
 } from '@omega/core'
 import { withFileLock } from './fs-lock.js'
+import { FsScratch } from './fs-scratch.js'
 import { decodeSegment, encodeKey, encodePlainKey, encodeSegment, keptDirectories } from './key-path.js'
 
 /** Options of {@link FsBackend}. */
@@ -57,6 +60,7 @@ export class FsBackend implements StorageBackend {
   readonly supports: BackendManifest = { permanence: true, multiProcess: true, multiThread: true }
   readonly blobs: BlobStore
   readonly meta: MetadataStore
+  readonly scratch: ScratchStore
   readonly #paths: Paths
 
   constructor(directory: string, options: FsBackendOptions = {}) {
@@ -64,6 +68,12 @@ export class FsBackend implements StorageBackend {
     this.#paths = new Paths(this.location, options.fsync ?? true)
     this.blobs = new FsBlobs(this.#paths)
     this.meta = new FsMeta(this.#paths)
+    this.scratch = new FsScratch(this.location)
+  }
+
+  /** The file that holds a metadata document, for diagnostics and tests that tamper with documents. */
+  docPath(key: string): string {
+    return this.#paths.meta(key)
   }
 
   /** The file that holds a blob, for diagnostics and tests that tamper with stored bytes. */
@@ -214,14 +224,14 @@ class FsBlobs implements BlobStore {
     await rm(this.paths.blob(sha256), { force: true })
   }
 
-  async *list(options: SignalOptions = {}): AsyncIterable<BlobRef> {
+  async *list(options: SignalOptions = {}): AsyncIterable<ListedBlob> {
     const root = join(this.paths.root, 'blobs')
     for (const shard of await readdir(root).catch(() => [] as string[])) {
       for (const name of await readdir(join(root, shard)).catch(() => [] as string[])) {
         throwIfAborted(options.signal)
         if (!isSha256(name)) continue
         const s = await stat(join(root, shard, name)).catch(() => undefined)
-        if (s) yield { sha256: name, size: s.size }
+        if (s) yield { sha256: name, size: s.size, modifiedAt: s.mtimeMs }
       }
     }
   }
@@ -252,10 +262,10 @@ class FsMeta implements MetadataStore {
   /** The document of a key and where it is: its path, or where an older store kept a long key. */
   async #current(key: string): Promise<{ path: string; file: FileDoc } | undefined> {
     const path = this.paths.meta(key)
-    const file = await readDoc(path)
+    const file = await readDoc(path, key)
     if (file) return { path, file }
     const plain = this.paths.plainMeta(key)
-    const old = plain === undefined ? undefined : await readDoc(plain).catch(ifTooLong(undefined))
+    const old = plain === undefined ? undefined : await readDoc(plain, key).catch(ifTooLong(undefined))
     return old && plain ? { path: plain, file: old } : undefined
   }
 
@@ -279,7 +289,7 @@ class FsMeta implements MetadataStore {
    */
   async #create(key: string, path: string, doc: JsonObject): Promise<string> {
     const plain = this.paths.plainMeta(key)
-    if (plain !== undefined && (await readDoc(plain).catch(ifTooLong(undefined)))) throw errors.conflict(key)
+    if (plain !== undefined && (await readDoc(plain, key).catch(ifTooLong(undefined)))) throw errors.conflict(key)
     const rev = randomUUID()
     const tmp = await this.paths.writeTemp(JSON.stringify({ key, rev, doc } satisfies FileDoc))
     try {
@@ -314,9 +324,13 @@ class FsMeta implements MetadataStore {
     const base = start.length ? start.join('/') + '/' : ''
     const found: Candidate[] = []
     await this.#walk(this.paths.metaDir(start), base, prefix.slice(base.length), prefix, found, false)
-    const byKey = new Map<string, { key: string; path: string; file?: FileDoc }>()
+    const byKey = new Map<string, { key: string; path: string; file?: FileDoc | Unreadable }>()
     for (const c of found) {
-      const file = c.key === undefined ? await readDoc(c.path) : undefined
+      const file = c.key === undefined ? await readDocFile(c.path) : undefined
+      if (file instanceof Unreadable) {
+        byKey.set(c.path, { key: c.path, path: c.path, file })
+        continue
+      }
       const key = c.key ?? file?.key
       if (key === undefined || !key.startsWith(prefix)) continue
       // Both layouts of one long key (a move interrupted by a crash): the current path wins.
@@ -329,10 +343,12 @@ class FsMeta implements MetadataStore {
     for (const entry of known) {
       if (options.limit !== undefined && n >= options.limit) return
       throwIfAborted(options.signal)
-      const file = entry.file ?? (await readDoc(entry.path))
+      const file = entry.file ?? (await readDocFile(entry.path))
       if (!file) continue
       n++
-      yield { key: file.key, doc: file.doc, revision: file.rev }
+      // One torn document must not fail the listing: it is yielded as unreadable (core skips it, fsck reports it).
+      if (file instanceof Unreadable) yield { key: entry.key, doc: {}, revision: '', unreadable: file.reason }
+      else yield { key: file.key, doc: file.doc, revision: file.rev }
     }
   }
 
@@ -368,13 +384,37 @@ function compatible(knownPrefix: string, partial: string): boolean {
   return knownPrefix.startsWith(partial) || partial.startsWith(knownPrefix)
 }
 
-async function readDoc(path: string): Promise<FileDoc | undefined> {
+/** A document file that cannot be parsed (torn by a crash outside omega, edited by hand…). */
+class Unreadable {
+  constructor(readonly reason: string) {}
+}
+
+/** The parsed document file, undefined if absent, {@link Unreadable} if it cannot be parsed. */
+async function readDocFile(path: string): Promise<FileDoc | Unreadable | undefined> {
+  let text: string
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as FileDoc
+    text = await readFile(path, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined
     throw err
   }
+  let file: FileDoc
+  try {
+    file = JSON.parse(text) as FileDoc
+  } catch (err) {
+    return new Unreadable(`invalid JSON (${text.length} bytes): ${(err as Error).message}`)
+  }
+  if (typeof file !== 'object' || file === null || typeof file.key !== 'string' || typeof file.rev !== 'string' || typeof file.doc !== 'object' || file.doc === null) {
+    return new Unreadable('not a document file (key, rev and doc expected)')
+  }
+  return file
+}
+
+/** {@link readDocFile} for callers that need the document: an unreadable one is E_INTEGRITY naming `key`. */
+async function readDoc(path: string, key: string): Promise<FileDoc | undefined> {
+  const file = await readDocFile(path)
+  if (file instanceof Unreadable) throw errors.unreadableDocument(key, file.reason)
+  return file
 }
 
 /** For reading where an older store may have kept a long key: a path too long for this system holds nothing. */

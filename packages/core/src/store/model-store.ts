@@ -45,6 +45,8 @@ type VersionDoc = MetadataDoc & { version: number }
 interface Head {
   readonly newest: number
   readonly latest: VersionDoc | undefined
+  /** Key of a version document newer than `latest` that cannot be parsed. */
+  readonly unreadable?: string
 }
 
 /**
@@ -65,7 +67,7 @@ export class ModelStore extends ObjectStore {
     const head = await this.#head(name)
     const handler = this.ctx.handlers.select('models', model, { kind: options.kind, existingKind: head.latest?.kind })
     const artifacts = await handler.serialize(model, this.handlerContext(name, options))
-    const doc = await commit(this.ctx.backend, this.ctx.lock, artifacts, options.signal, (written) =>
+    const doc = await commit(this.ctx.backend, artifacts, options.signal, (written) =>
       this.#publish(name, handler.kind, artifacts.kindMeta, written, { attributes: options.attributes, parent: options.parent, head }),
     )
     // A new version carries no tag but the one this put sets.
@@ -170,7 +172,7 @@ export class ModelStore extends ObjectStore {
     artifacts: { kindMeta: JsonObject; parts: Readonly<Record<string, Uint8Array>> },
     options: { parent: number | null; attributes?: JsonObject; signal?: AbortSignal },
   ): Promise<Metadata> {
-    const doc = await commit(this.ctx.backend, this.ctx.lock, { kindMeta: artifacts.kindMeta, parts: artifacts.parts }, options.signal, (written) =>
+    const doc = await commit(this.ctx.backend, { kindMeta: artifacts.kindMeta, parts: artifacts.parts }, options.signal, (written) =>
       this.#publish(name, kind, artifacts.kindMeta, written, { attributes: options.attributes, parent: options.parent, signal: options.signal }),
     )
     return { ...this.present(doc), tags: [] }
@@ -214,9 +216,9 @@ export class ModelStore extends ObjectStore {
     return versions[index]
   }
 
-  protected override async all(): Promise<MetadataDoc[]> {
+  protected override async all(namePrefix = ''): Promise<MetadataDoc[]> {
     const latest = new Map<string, VersionDoc>()
-    for await (const { doc } of this.ctx.backend.meta.list(objectKey(this.bucket, this.prefix, ''))) {
+    for await (const { doc } of this.ctx.backend.meta.list(objectKey(this.bucket, this.prefix, namePrefix))) {
       if (isTombstone(doc) || typeof doc.version !== 'number') continue
       const v = doc as unknown as VersionDoc
       const prev = latest.get(v.name)
@@ -242,7 +244,7 @@ export class ModelStore extends ObjectStore {
   }
 
   protected override async adopt(name: string, source: MetadataDoc, artifacts: { kindMeta: JsonObject; parts: Record<string, AsyncIterable<Uint8Array>> }, attributes: JsonObject): Promise<Metadata> {
-    const doc = await commit(this.ctx.backend, this.ctx.lock, artifacts, undefined, (written) =>
+    const doc = await commit(this.ctx.backend, artifacts, undefined, (written) =>
       this.#publish(name, source.kind, artifacts.kindMeta, written, { attributes }),
     )
     return await this.presentOne(doc)
@@ -292,14 +294,24 @@ export class ModelStore extends ObjectStore {
     }
   }
 
-  /** One reverse scan: the highest version number (tombstones included, so numbers are never reused) and the latest live version. */
+  /**
+   * One reverse scan: the highest version number (tombstones and unreadable documents included, so
+   * numbers are never reused) and the latest live version; `unreadable` names a newer version
+   * document that cannot be parsed (then the latest version is that one, and reading it fails).
+   */
   async #head(name: string): Promise<Head> {
     let newest: number | undefined
-    for await (const { doc } of this.ctx.backend.meta.list(`${this.key(name)}/@`, { reverse: true })) {
-      newest ??= doc.version as number
-      if (!isTombstone(doc)) return { newest, latest: doc as unknown as VersionDoc }
+    let unreadable: string | undefined
+    for await (const entry of this.ctx.backend.meta.list(`${this.key(name)}/@`, { reverse: true, includeUnreadable: true })) {
+      if (entry.unreadable !== undefined) {
+        newest ??= Number(entry.key.slice(entry.key.lastIndexOf('/@') + 2)) || undefined
+        unreadable ??= entry.key
+        continue
+      }
+      newest ??= entry.doc.version as number
+      if (!isTombstone(entry.doc)) return { newest, latest: entry.doc as unknown as VersionDoc, ...(unreadable !== undefined && { unreadable }) }
     }
-    return { newest: newest ?? 0, latest: undefined }
+    return { newest: newest ?? 0, latest: undefined, ...(unreadable !== undefined && { unreadable }) }
   }
 
   async #latest(name: string): Promise<VersionDoc | undefined> {
@@ -311,7 +323,11 @@ export class ModelStore extends ObjectStore {
       if (hit) return hit
     }
     const generation = this.ctx.heads.generation(key)
-    const { latest } = await this.#head(name)
+    const { latest, unreadable } = await this.#head(name)
+    if (unreadable !== undefined) {
+      const err = errors.unreadableDocument(unreadable, 'its latest version document cannot be parsed')
+      throw new OmegaError('E_INTEGRITY', `model "${name}" in bucket "${this.bucket}": ${err.message}`, { details: { name, bucket: this.bucket, key: unreadable } })
+    }
     if (cacheable && latest) this.ctx.heads.set(key, generation, latest)
     return latest
   }
