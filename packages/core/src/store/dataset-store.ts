@@ -186,6 +186,15 @@ export class DatasetStore extends ObjectStore {
     validateName(name)
     throwIfAborted(options.signal)
     const input = typeof source === 'string' ? await openCsv(source) : source
+    try {
+      return await this.#readCsv(input, name, options)
+    } finally {
+      // A file we opened is closed also when the import fails half-way (the stream closes itself only at its end).
+      if (typeof source === 'string') input.destroy()
+    }
+  }
+
+  async #readCsv(input: Readable, name: string, options: DatasetReadCsvOptions): Promise<Metadata> {
     const handler = this.#tables()
     const existing = options.append ? await this.ctx.backend.meta.get(this.key(name)) : undefined
     const stored = existing && this.#tableDoc(existing.doc as unknown as MetadataDoc, name)
