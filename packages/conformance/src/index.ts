@@ -13,6 +13,7 @@ import { modelTests } from './store/models.js'
 import { objectTests } from './store/objects.js'
 import { tableTests } from './store/datasets-tables.js'
 import { otherDatasetTests } from './store/datasets-other.js'
+import { verifiedStreamTests } from './store/verified-streams.js'
 
 export type { BackendSuiteOptions } from './context.js'
 export { tempDir, removeTempDirs, rejectsWith, everyByte, chunked } from './context.js'
@@ -38,6 +39,7 @@ export function storeSuite(name: string, options: BackendSuiteOptions): void {
       modelTests(options, bucket)
       tableTests(options, bucket)
       otherDatasetTests(options, bucket)
+      verifiedStreamTests(options, bucket)
     })
   }
 }

@@ -2,6 +2,7 @@ import { OmegaError } from '../errors.js'
 import type { JsonObject } from '../json.js'
 import { collectBytes, sha256Hex } from '../backend/hashing.js'
 import type { BlobRef, StorageBackend } from '../backend/storage-backend.js'
+import type { PartRef } from '../backend/chunk-digests.js'
 import type { Artifacts, StoredArtifacts } from '../handler/handler.js'
 import type { GcLock } from './gc-lock.js'
 import { IO_CONCURRENCY, forEachLimit } from './pool.js'
@@ -9,7 +10,7 @@ import type { MetadataDoc } from './metadata.js'
 
 /** Blobs written for one object, and the address that stands for all of them. */
 export interface WrittenParts {
-  readonly parts: Record<string, BlobRef>
+  readonly parts: Record<string, PartRef>
   readonly size: number
   readonly sha256: string
 }
@@ -34,11 +35,11 @@ export async function commitWith<T>(
   let result: { value: T } | undefined
   try {
     result = await lock.shared(async () => {
-      const parts: Record<string, BlobRef> = {}
+      const parts: Record<string, PartRef> = {}
       await produce(async (name, source) => {
-        const ref = await backend.blobs.write(source, { signal })
+        const ref: PartRef = await backend.blobs.write(source, { signal })
         written.push(ref)
-        parts[name] = { sha256: ref.sha256, size: ref.size }
+        parts[name] = { sha256: ref.sha256, size: ref.size, ...(ref.chunks && { chunks: ref.chunks }) }
         return ref
       })
       return { value: await publish(describeParts(parts)) }
@@ -73,7 +74,7 @@ export async function commit<T>(
 }
 
 /** The object-level size and address of a set of parts. */
-export function describeParts(parts: Record<string, BlobRef>): WrittenParts {
+export function describeParts(parts: Record<string, PartRef>): WrittenParts {
   const names = Object.keys(parts).sort()
   const size = names.reduce((n, k) => n + parts[k]!.size, 0)
   const sha256 =
@@ -107,14 +108,15 @@ export function referencedBlobs(doc: JsonObject | MetadataDoc): string[] {
 
 /** A handler's view of a stored object's parts, read on demand and verified. */
 export function storedArtifacts(backend: StorageBackend, meta: MetadataDoc, signal?: AbortSignal): StoredArtifacts {
-  const ref = (part: string): BlobRef => {
+  const ref = (part: string): PartRef => {
     const r = meta.parts[part]
     if (!r) throw new OmegaError('E_INTEGRITY', `"${meta.name}" has no stored part "${part}"; put it again`, { details: { name: meta.name, part } })
     return r
   }
   const stream = (part: string): AsyncIterable<Uint8Array> => {
     const r = ref(part)
-    return backend.blobs.read(r.sha256, { signal, size: r.size } as { signal?: AbortSignal })
+    const options = { signal, size: r.size, ...(r.chunks && { chunks: r.chunks }) }
+    return namedIntegrity(meta.name, part, backend.blobs.read(r.sha256, options as { signal?: AbortSignal }))
   }
   return {
     kindMeta: meta.kindMeta,
@@ -137,3 +139,13 @@ export function storedArtifacts(backend: StorageBackend, meta: MetadataDoc, sign
   }
 }
 
+
+/** Re-throws a blob's E_INTEGRITY naming the object and part it belongs to. */
+async function* namedIntegrity(name: string, part: string, source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  try {
+    yield* source
+  } catch (err) {
+    if (!OmegaError.is(err, 'E_INTEGRITY') || (err.details as { name?: unknown } | undefined)?.name !== undefined) throw err
+    throw new OmegaError('E_INTEGRITY', `"${name}" (part "${part}"): ${err.message}`, { cause: err, details: { ...err.details, name, part } })
+  }
+}

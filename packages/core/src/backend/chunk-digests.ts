@@ -1,0 +1,196 @@
+import { createHash, type Hash } from 'node:crypto'
+import { OmegaError, throwIfAborted } from '../errors.js'
+import type { BlobRef } from './storage-backend.js'
+
+/**
+ * Bytes per leaf: the unit core hashes at write. A blob of at most one leaf is verified whole
+ * before any byte of it is delivered; a larger one gets {@link ChunkDigests}.
+ */
+export const LEAF_SIZE = 1024 * 1024
+
+/**
+ * At most this many digests are recorded per blob, so a document stays small (≤ 11 KB of digests)
+ * however large the blob: past `MAX_CHUNKS` leaves, consecutive leaves are grouped into one
+ * verified chunk (a 10 GB file has 40 MiB chunks; up to 256 MiB every 1 MiB is verified).
+ */
+export const MAX_CHUNKS = 256
+
+/**
+ * Per-chunk checksums of one blob, recorded by core at write in the part entry of the metadata
+ * document, so that a read can verify every chunk before delivering any byte of it.
+ *
+ * Chunk `i` covers bytes `[i * size, min((i + 1) * size, blob size))`. Its digest is the sha256 of
+ * its bytes when `size === leaf`; otherwise the sha256 of the concatenated sha256 digests of its
+ * leaves (`leaf` bytes each, the last one shorter). `digests` is the base64 of the concatenated
+ * 32-byte digests, in order.
+ */
+export interface ChunkDigests {
+  readonly size: number
+  readonly leaf: number
+  readonly digests: string
+}
+
+/** A part of a stored object: its blob, plus the chunk digests core recorded when it wrote it. */
+export interface PartRef extends BlobRef {
+  readonly chunks?: ChunkDigests
+}
+
+/** The chunk size a blob of `total` bytes is recorded with (a multiple of `leaf`). */
+export function chunkSizeFor(total: number, leaf = LEAF_SIZE): number {
+  const leaves = Math.ceil(total / leaf)
+  return leaf * Math.max(1, Math.ceil(leaves / MAX_CHUNKS))
+}
+
+/**
+ * Hashes every leaf of a blob while it is written. `pipe` passes the caller's chunks through
+ * unchanged (no copy); `result` gives the digests once the write completed.
+ */
+export class LeafHasher {
+  readonly #leaves: Buffer[] = []
+  #hash: Hash | undefined
+  #inLeaf = 0
+  #size = 0
+
+  update(bytes: Uint8Array): void {
+    let offset = 0
+    while (offset < bytes.byteLength) {
+      const take = Math.min(LEAF_SIZE - this.#inLeaf, bytes.byteLength - offset)
+      this.#hash ??= createHash('sha256')
+      this.#hash.update(take === bytes.byteLength ? bytes : bytes.subarray(offset, offset + take))
+      this.#inLeaf += take
+      offset += take
+      if (this.#inLeaf === LEAF_SIZE) this.#endLeaf()
+    }
+    this.#size += bytes.byteLength
+  }
+
+  async *pipe(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+    for await (const chunk of source) {
+      if (chunk instanceof Uint8Array) this.update(chunk)
+      yield chunk
+    }
+  }
+
+  get size(): number {
+    return this.#size
+  }
+
+  /** The blob's chunk digests; undefined for a blob of at most one leaf (verified whole). */
+  result(): ChunkDigests | undefined {
+    if (this.#inLeaf > 0) this.#endLeaf()
+    if (this.#size <= LEAF_SIZE) return undefined
+    const size = chunkSizeFor(this.#size)
+    const perChunk = size / LEAF_SIZE
+    const digests: Buffer[] = []
+    for (let i = 0; i < this.#leaves.length; i += perChunk) {
+      const group = this.#leaves.slice(i, i + perChunk)
+      digests.push(perChunk === 1 ? group[0]! : createHash('sha256').update(Buffer.concat(group)).digest())
+    }
+    return { size, leaf: LEAF_SIZE, digests: Buffer.concat(digests).toString('base64') }
+  }
+
+  #endLeaf(): void {
+    this.#leaves.push((this.#hash ?? createHash('sha256')).digest())
+    this.#hash = undefined
+    this.#inLeaf = 0
+  }
+}
+
+/** The part entry to record for a written blob (chunk digests only when they match its size). */
+export function partRef(ref: BlobRef, hasher: LeafHasher | undefined): PartRef {
+  const chunks = hasher && hasher.size === ref.size ? hasher.result() : undefined
+  return chunks ? { sha256: ref.sha256, size: ref.size, chunks } : { sha256: ref.sha256, size: ref.size }
+}
+
+/**
+ * Streams a blob, delivering each chunk only after it matched its recorded digest: a consumer
+ * that stops early, or that gets E_INTEGRITY, has received only verified bytes. The backend's
+ * pieces are passed on as views (no copy); at most one chunk is held at a time.
+ *
+ * @throws {OmegaError} E_INTEGRITY on a mismatch (before any byte of the bad chunk), a length
+ *   other than `size`, or a chunk record that does not fit the blob
+ */
+export async function* verifyChunks(
+  sha256: string,
+  size: number,
+  chunks: ChunkDigests,
+  source: AsyncIterable<Uint8Array>,
+  signal: AbortSignal | undefined,
+): AsyncIterable<Uint8Array> {
+  const expected = checkRecord(sha256, size, chunks)
+  const perChunk = chunks.size / chunks.leaf
+  let index = 0
+  let held: Uint8Array[] = []
+  let inChunk = 0
+  let inLeaf = 0
+  let total = 0
+  let hash: Hash | undefined
+  let leaves: Buffer[] = []
+  const chunkEnd = (): number => Math.min(chunks.size, size - index * chunks.size)
+  const check = (): void => {
+    if (hash) leaves.push(hash.digest())
+    hash = undefined
+    inLeaf = 0
+    const digest = perChunk === 1 ? leaves[0]! : createHash('sha256').update(Buffer.concat(leaves)).digest()
+    if (!digest.equals(expected.subarray(index * 32, index * 32 + 32))) {
+      const from = index * chunks.size
+      throw integrityError(sha256, `does not match its checksum in bytes ${from}–${from + inChunk} (stored bytes were modified)`, { chunk: index, offset: from })
+    }
+    leaves = []
+    inChunk = 0
+    index++
+  }
+  for await (const piece of source) {
+    throwIfAborted(signal)
+    let offset = 0
+    while (offset < piece.byteLength) {
+      if (total >= size) throw integrityError(sha256, `is longer than its recorded ${size} bytes`)
+      const take = Math.min(piece.byteLength - offset, chunks.leaf - inLeaf, chunkEnd() - inChunk)
+      const view = take === piece.byteLength ? piece : piece.subarray(offset, offset + take)
+      hash ??= createHash('sha256')
+      hash.update(view)
+      held.push(view)
+      offset += take
+      inLeaf += take
+      inChunk += take
+      total += take
+      if (inLeaf === chunks.leaf && inChunk < chunkEnd()) {
+        leaves.push(hash.digest())
+        hash = undefined
+        inLeaf = 0
+      }
+      if (inChunk === chunkEnd()) {
+        check()
+        const out = held
+        held = []
+        for (const v of out) yield v
+        throwIfAborted(signal)
+      }
+    }
+  }
+  if (total !== size) throw integrityError(sha256, `has ${total} bytes, ${size} were recorded (truncated?)`)
+}
+
+/** The recorded digests as bytes, after checking the record fits a blob of `size` bytes. */
+function checkRecord(sha256: string, size: number, chunks: ChunkDigests): Buffer {
+  const ok =
+    typeof chunks === 'object' && chunks !== null &&
+    Number.isSafeInteger(chunks.leaf) && chunks.leaf >= 1024 &&
+    Number.isSafeInteger(size) && size > 0 &&
+    chunks.size === chunkSizeFor(size, chunks.leaf) &&
+    typeof chunks.digests === 'string'
+  const bytes = ok ? Buffer.from(chunks.digests, 'base64') : undefined
+  if (!bytes || bytes.byteLength !== 32 * Math.ceil(size / chunks.size)) {
+    throw integrityError(sha256, 'has a chunk checksum record that does not fit its size (the metadata document was modified)')
+  }
+  return bytes
+}
+
+/** E_INTEGRITY about a stored blob. */
+export function integrityError(sha256: string, what: string, details: Record<string, number> = {}): OmegaError {
+  return new OmegaError(
+    'E_INTEGRITY',
+    `stored blob ${sha256.slice(0, 12)}… ${what}; restore it from a backup or put the object again`,
+    { details: { sha256, ...details } },
+  )
+}
