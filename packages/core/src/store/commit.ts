@@ -119,6 +119,7 @@ export function storedArtifacts(backend: StorageBackend, meta: MetadataDoc, sign
     return namedIntegrity(meta.name, part, backend.blobs.read(r.sha256, options as { signal?: AbortSignal }))
   }
   return {
+    name: meta.name,
     kindMeta: meta.kindMeta,
     partNames: Object.keys(meta.parts),
     stream,
