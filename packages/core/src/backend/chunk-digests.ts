@@ -9,11 +9,18 @@ import type { BlobRef } from './storage-backend.js'
 export const LEAF_SIZE = 1024 * 1024
 
 /**
- * At most this many digests are recorded per blob, so a document stays small (≤ 11 KB of digests)
- * however large the blob: past `MAX_CHUNKS` leaves, consecutive leaves are grouped into one
- * verified chunk (a 10 GB file has 40 MiB chunks; up to 256 MiB every 1 MiB is verified).
+ * Digests recorded per blob, at most, up to {@link MAX_CHUNK_SIZE} × this (16 GiB), so a document
+ * stays small (≤ 11 KB of digests): past `MAX_CHUNKS` leaves, consecutive leaves are grouped into
+ * one verified chunk (up to 256 MiB every 1 MiB is verified; a 10 GB file has 40 MiB chunks).
  */
 export const MAX_CHUNKS = 256
+
+/**
+ * The largest chunk, recorded or accepted: a read holds at most one chunk, so this bounds its
+ * memory, also against a document that lies about a part's size. Blobs over 16 GiB record more
+ * than {@link MAX_CHUNKS} digests (44 bytes of document per 64 MiB).
+ */
+export const MAX_CHUNK_SIZE = 64 * 1024 * 1024
 
 /**
  * Per-chunk checksums of one blob, recorded by core at write in the part entry of the metadata
@@ -38,7 +45,7 @@ export interface PartRef extends BlobRef {
 /** The chunk size a blob of `total` bytes is recorded with (a multiple of `leaf`). */
 export function chunkSizeFor(total: number, leaf = LEAF_SIZE): number {
   const leaves = Math.ceil(total / leaf)
-  return leaf * Math.max(1, Math.ceil(leaves / MAX_CHUNKS))
+  return leaf * Math.max(1, Math.min(Math.ceil(leaves / MAX_CHUNKS), Math.floor(MAX_CHUNK_SIZE / leaf)))
 }
 
 /**
@@ -46,7 +53,9 @@ export function chunkSizeFor(total: number, leaf = LEAF_SIZE): number {
  * unchanged (no copy); `result` gives the digests once the write completed.
  */
 export class LeafHasher {
-  readonly #leaves: Buffer[] = []
+  /** Leaf digests, 32 bytes each, in one growing buffer (a 1 TB blob needs 32 MB, not a million objects). */
+  #leaves = Buffer.alloc(32 * 64)
+  #count = 0
   #hash: Hash | undefined
   #inLeaf = 0
   #size = 0
@@ -81,16 +90,23 @@ export class LeafHasher {
     if (this.#size <= LEAF_SIZE) return undefined
     const size = chunkSizeFor(this.#size)
     const perChunk = size / LEAF_SIZE
+    const leaves = this.#leaves.subarray(0, 32 * this.#count)
+    if (perChunk === 1) return { size, leaf: LEAF_SIZE, digests: leaves.toString('base64') }
     const digests: Buffer[] = []
-    for (let i = 0; i < this.#leaves.length; i += perChunk) {
-      const group = this.#leaves.slice(i, i + perChunk)
-      digests.push(perChunk === 1 ? group[0]! : createHash('sha256').update(Buffer.concat(group)).digest())
+    for (let i = 0; i < this.#count; i += perChunk) {
+      digests.push(createHash('sha256').update(leaves.subarray(32 * i, 32 * Math.min(i + perChunk, this.#count))).digest())
     }
     return { size, leaf: LEAF_SIZE, digests: Buffer.concat(digests).toString('base64') }
   }
 
   #endLeaf(): void {
-    this.#leaves.push((this.#hash ?? createHash('sha256')).digest())
+    if (32 * (this.#count + 1) > this.#leaves.byteLength) {
+      const grown = Buffer.alloc(this.#leaves.byteLength * 2)
+      this.#leaves.copy(grown)
+      this.#leaves = grown
+    }
+    const digest = (this.#hash ?? createHash('sha256')).digest()
+    digest.copy(this.#leaves, 32 * this.#count++)
     this.#hash = undefined
     this.#inLeaf = 0
   }
@@ -175,7 +191,7 @@ export async function* verifyChunks(
 function checkRecord(sha256: string, size: number, chunks: ChunkDigests): Buffer {
   const ok =
     typeof chunks === 'object' && chunks !== null &&
-    Number.isSafeInteger(chunks.leaf) && chunks.leaf >= 1024 &&
+    Number.isSafeInteger(chunks.leaf) && chunks.leaf >= 1024 && chunks.leaf <= MAX_CHUNK_SIZE &&
     Number.isSafeInteger(size) && size > 0 &&
     chunks.size === chunkSizeFor(size, chunks.leaf) &&
     typeof chunks.digests === 'string'
