@@ -136,25 +136,40 @@ export async function* verifyChunks(
   const expected = checkRecord(sha256, size, chunks)
   const perChunk = chunks.size / chunks.leaf
   let index = 0
-  let held: Uint8Array[] = []
+  // Spans of the backend's pieces: `held` awaits its chunk's check, `ready` passed it. Adjacent
+  // spans of one piece are merged, so verified bytes go out in pieces as large as they came in.
+  let held: Span[] = []
+  let ready: Span[] = []
+  let readyBytes = 0
   let inChunk = 0
   let inLeaf = 0
   let total = 0
   let hash: Hash | undefined
   let leaves: Buffer[] = []
   const chunkEnd = (): number => Math.min(chunks.size, size - index * chunks.size)
-  const check = (): void => {
+  /** Checks the chunk just completed; returns the error for a mismatch. */
+  const check = (): OmegaError | undefined => {
     if (hash) leaves.push(hash.digest())
     hash = undefined
     inLeaf = 0
     const digest = perChunk === 1 ? leaves[0]! : createHash('sha256').update(Buffer.concat(leaves)).digest()
     if (!digest.equals(expected.subarray(index * 32, index * 32 + 32))) {
       const from = index * chunks.size
-      throw integrityError(sha256, `does not match its checksum in bytes ${from}–${from + inChunk} (stored bytes were modified)`, { chunk: index, offset: from })
+      return integrityError(sha256, `does not match its checksum in bytes ${from}–${from + inChunk} (stored bytes were modified)`, { chunk: index, offset: from })
     }
+    for (const span of held) append(ready, span.piece, span.start, span.end)
+    readyBytes += inChunk
+    held = []
     leaves = []
     inChunk = 0
     index++
+    return undefined
+  }
+  const takeReady = (): Uint8Array[] => {
+    const out = ready.map((span) => (span.start === 0 && span.end === span.piece.byteLength ? span.piece : span.piece.subarray(span.start, span.end)))
+    ready = []
+    readyBytes = 0
+    return out
   }
   for await (const piece of source) {
     throwIfAborted(signal)
@@ -162,10 +177,9 @@ export async function* verifyChunks(
     while (offset < piece.byteLength) {
       if (total >= size) throw integrityError(sha256, `is longer than its recorded ${size} bytes`)
       const take = Math.min(piece.byteLength - offset, chunks.leaf - inLeaf, chunkEnd() - inChunk)
-      const view = take === piece.byteLength ? piece : piece.subarray(offset, offset + take)
       hash ??= createHash('sha256')
-      hash.update(view)
-      held.push(view)
+      hash.update(take === piece.byteLength ? piece : piece.subarray(offset, offset + take))
+      append(held, piece, offset, offset + take)
       offset += take
       inLeaf += take
       inChunk += take
@@ -175,16 +189,37 @@ export async function* verifyChunks(
         hash = undefined
         inLeaf = 0
       }
-      if (inChunk === chunkEnd()) {
-        check()
-        const out = held
-        held = []
-        for (const v of out) yield v
+      const bad = inChunk === chunkEnd() ? check() : undefined
+      if (bad) {
+        // Everything before the bad chunk was verified: the caller gets exactly that prefix.
+        for (const view of takeReady()) yield view
+        throw bad
+      }
+      // Hand out verified bytes at the end of each piece, and every few MiB within a large one.
+      if (ready.length > 0 && (offset === piece.byteLength || readyBytes >= YIELD_BYTES)) {
+        for (const view of takeReady()) yield view
         throwIfAborted(signal)
       }
     }
   }
   if (total !== size) throw integrityError(sha256, `has ${total} bytes, ${size} were recorded (truncated?)`)
+}
+
+/** Verified bytes are handed out at least every this many bytes within one large backend piece. */
+const YIELD_BYTES = 4 * 1024 * 1024
+
+/** Bytes `[start, end)` of a backend's piece. */
+interface Span {
+  readonly piece: Uint8Array
+  readonly start: number
+  end: number
+}
+
+/** Appends a span, extending the last one when it continues it. */
+function append(spans: Span[], piece: Uint8Array, start: number, end: number): void {
+  const last = spans[spans.length - 1]
+  if (last && last.piece === piece && last.end === start) last.end = end
+  else spans.push({ piece, start, end })
 }
 
 /** The recorded digests as bytes, after checking the record fits a blob of `size` bytes. */
