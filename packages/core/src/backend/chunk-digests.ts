@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto'
+import { createHash, hash as oneShot, type Hash } from 'node:crypto'
 import { OmegaError, throwIfAborted } from '../errors.js'
 import type { BlobRef } from './storage-backend.js'
 
@@ -64,10 +64,15 @@ export class LeafHasher {
     let offset = 0
     while (offset < bytes.byteLength) {
       const take = Math.min(LEAF_SIZE - this.#inLeaf, bytes.byteLength - offset)
-      this.#hash ??= createHash('sha256')
-      this.#hash.update(take === bytes.byteLength ? bytes : bytes.subarray(offset, offset + take))
-      this.#inLeaf += take
+      const view = take === bytes.byteLength ? bytes : bytes.subarray(offset, offset + take)
       offset += take
+      if (take === LEAF_SIZE) {
+        this.#push(leafDigest(view))
+        continue
+      }
+      this.#hash ??= createHash('sha256')
+      this.#hash.update(view)
+      this.#inLeaf += take
       if (this.#inLeaf === LEAF_SIZE) this.#endLeaf()
     }
     this.#size += bytes.byteLength
@@ -100,15 +105,18 @@ export class LeafHasher {
   }
 
   #endLeaf(): void {
+    this.#push((this.#hash ?? createHash('sha256')).digest())
+    this.#hash = undefined
+    this.#inLeaf = 0
+  }
+
+  #push(digest: Buffer): void {
     if (32 * (this.#count + 1) > this.#leaves.byteLength) {
       const grown = Buffer.alloc(this.#leaves.byteLength * 2)
       this.#leaves.copy(grown)
       this.#leaves = grown
     }
-    const digest = (this.#hash ?? createHash('sha256')).digest()
     digest.copy(this.#leaves, 32 * this.#count++)
-    this.#hash = undefined
-    this.#inLeaf = 0
   }
 }
 
@@ -149,9 +157,6 @@ export async function* verifyChunks(
   const chunkEnd = (): number => Math.min(chunks.size, size - index * chunks.size)
   /** Checks the chunk just completed; returns the error for a mismatch. */
   const check = (): OmegaError | undefined => {
-    if (hash) leaves.push(hash.digest())
-    hash = undefined
-    inLeaf = 0
     const digest = perChunk === 1 ? leaves[0]! : createHash('sha256').update(Buffer.concat(leaves)).digest()
     if (!digest.equals(expected.subarray(index * 32, index * 32 + 32))) {
       const from = index * chunks.size
@@ -176,19 +181,25 @@ export async function* verifyChunks(
     let offset = 0
     while (offset < piece.byteLength) {
       if (total >= size) throw integrityError(sha256, `is longer than its recorded ${size} bytes`)
-      const take = Math.min(piece.byteLength - offset, chunks.leaf - inLeaf, chunkEnd() - inChunk)
-      hash ??= createHash('sha256')
-      hash.update(take === piece.byteLength ? piece : piece.subarray(offset, offset + take))
+      // Leaves end at chunk ends too (chunks are whole leaves; the last leaf ends the blob).
+      const leafLeft = Math.min(chunks.leaf - inLeaf, chunkEnd() - inChunk)
+      const take = Math.min(piece.byteLength - offset, leafLeft)
+      const view = take === piece.byteLength ? piece : piece.subarray(offset, offset + take)
+      if (inLeaf === 0 && take === leafLeft) {
+        leaves.push(leafDigest(view))
+      } else {
+        hash ??= createHash('sha256')
+        hash.update(view)
+        if (take === leafLeft) {
+          leaves.push(hash.digest())
+          hash = undefined
+        }
+      }
+      inLeaf = take === leafLeft ? 0 : inLeaf + take
       append(held, piece, offset, offset + take)
       offset += take
-      inLeaf += take
       inChunk += take
       total += take
-      if (inLeaf === chunks.leaf && inChunk < chunkEnd()) {
-        leaves.push(hash.digest())
-        hash = undefined
-        inLeaf = 0
-      }
       const bad = inChunk === chunkEnd() ? check() : undefined
       if (bad) {
         // Everything before the bad chunk was verified: the caller gets exactly that prefix.
@@ -203,6 +214,14 @@ export async function* verifyChunks(
     }
   }
   if (total !== size) throw integrityError(sha256, `has ${total} bytes, ${size} were recorded (truncated?)`)
+}
+
+/**
+ * sha256 of a whole leaf in one call: no Hash object per leaf (creating and collecting one per MiB
+ * costs more than the hashing difference is worth measuring).
+ */
+function leafDigest(bytes: Uint8Array): Buffer {
+  return oneShot('sha256', bytes, 'buffer') as unknown as Buffer
 }
 
 /** Verified bytes are handed out at least every this many bytes within one large backend piece. */
