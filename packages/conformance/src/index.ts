@@ -14,6 +14,8 @@ import { objectTests } from './store/objects.js'
 import { tableTests } from './store/datasets-tables.js'
 import { otherDatasetTests } from './store/datasets-other.js'
 import { integrityTests } from './store/integrity.js'
+import { verifiedStreamTests } from './store/verified-streams.js'
+import { hostileDataTests } from './store/hostile-data.js'
 
 export type { BackendSuiteOptions } from './context.js'
 export { tempDir, removeTempDirs, rejectsWith, everyByte, chunked } from './context.js'
@@ -40,6 +42,8 @@ export function storeSuite(name: string, options: BackendSuiteOptions): void {
       tableTests(options, bucket)
       otherDatasetTests(options, bucket)
       integrityTests(options, bucket)
+      verifiedStreamTests(options, bucket)
+      hostileDataTests(options, bucket)
     })
   }
 }

@@ -66,7 +66,11 @@ export function encodeSchema(schema: Schema): Uint8Array {
 }
 
 export function decodeSchema(bytes: Uint8Array): Schema {
-  return tableFromIPC(bytes).schema
+  try {
+    return tableFromIPC(bytes).schema
+  } catch (err) {
+    throw new OmegaError('E_INTEGRITY', `a stored table schema is not readable Arrow IPC (${(err as Error).message}); put the dataset again`, { cause: err })
+  }
 }
 
 /** A schema as JSON for metadata: name, type and nullability per column. */

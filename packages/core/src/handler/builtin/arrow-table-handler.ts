@@ -1,5 +1,5 @@
 import { Table, makeVector, vectorFromArray, type Data, type Field, type RecordBatch, type Schema, type Vector } from 'apache-arrow'
-import { errors, throwIfAborted } from '../../errors.js'
+import { OmegaError, errors, throwIfAborted } from '../../errors.js'
 import type { JsonObject } from '../../json.js'
 import { batchOf, decodeColumn, decodeSchema, encodeColumn, encodeSchema, isArrowTable, isRecordBatch, ownTable, schemaToJson } from '../../data/arrow.js'
 import type { CompiledFilter } from '../../data/filter.js'
@@ -109,7 +109,7 @@ export class ArrowTableHandler implements Handler<Table> {
    * and filtered columns, one batch at a time (memory stays at one batch of those columns).
    */
   async *scan(stored: StoredArtifacts, scan: TableScan): AsyncIterable<RecordBatch> {
-    const meta = stored.kindMeta as TableKindMeta
+    const meta = tableLayout(stored.kindMeta, stored.name)
     const names = meta.columns.map((c) => c.name as string)
     const selected = scan.columns ?? names
     const needed = [...new Set([...selected, ...(scan.filter?.columns ?? [])])]
@@ -139,6 +139,7 @@ export class ArrowTableHandler implements Handler<Table> {
       const data = new Map<string, Data>()
       needed.forEach((name, k) => {
         const decoded = decodeColumn(parts[k]!, `part ${partName(i, names.indexOf(name))} (column "${name}", batch ${i})`)
+        if (decoded.data.length !== rows) throw damaged(stored.name, `part ${partName(i, names.indexOf(name))} holds ${decoded.data.length} rows, its batch records ${rows}`)
         const field = canonical.get(name) ?? decoded.field
         fields.set(name, field)
         data.set(name, decoded.data.type === field.type ? decoded.data : decoded.data.clone(field.type))
@@ -165,6 +166,30 @@ export class ArrowTableHandler implements Handler<Table> {
       }
     }
   }
+}
+
+/**
+ * A stored table's kindMeta, checked before any part is read: columns named, batch row counts
+ * non-negative integers that add up to `rows`. Stored metadata may be hostile; a count that does
+ * not add up is E_INTEGRITY, never a loop or an allocation sized by it.
+ */
+export function tableLayout(kindMeta: JsonObject, name: string | undefined): TableKindMeta {
+  const meta = kindMeta as Partial<TableKindMeta>
+  const rowCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+  if (!Array.isArray(meta.columns) || meta.columns.some((c) => typeof c !== 'object' || c === null || typeof (c as { name?: unknown }).name !== 'string')) {
+    throw damaged(name, 'its column list is not a list of named columns')
+  }
+  if (!Array.isArray(meta.batches) || meta.batches.some((b) => typeof b !== 'object' || b === null || !rowCount((b as { rows?: unknown }).rows))) {
+    throw damaged(name, 'its batch list is not a list of row counts')
+  }
+  const total = meta.batches.reduce((n, b) => n + b.rows, 0)
+  if (meta.rows !== total) throw damaged(name, `it records ${String(meta.rows)} rows but its batches hold ${total}`)
+  return meta as TableKindMeta
+}
+
+function damaged(name: string | undefined, what: string): OmegaError {
+  const subject = name === undefined ? 'a stored table' : `stored table "${name}"`
+  return new OmegaError('E_INTEGRITY', `${subject} is damaged: ${what}; put it again`, { details: name === undefined ? {} : { name } })
 }
 
 /** The schema restricted to `columns`, in that order. */
