@@ -211,8 +211,11 @@ declare const onProgress: (progress: { done: number; total?: number; message?: s
   await om.datasets.get<RandomForestClassifier>('wine')
   // @ts-expect-error a table has no tensor shape: a selector gives a Table
   ;(await om.datasets.get('wine[alcohol]')).shape
-  // @ts-expect-error datasets have no tags (models do)
-  await om.datasets.tag('wine@1', 'production')
+  // Datasets are versioned like models (SPEC §8): tags, revisions, retention.
+  expectTypeOf(await om.datasets.tag('wine@1', 'production')).toEqualTypeOf<Metadata>()
+  expectTypeOf(await om.datasets.revisions('wine')).toEqualTypeOf<Revision[]>()
+  // @ts-expect-error keep is a number of versions
+  await om.datasets.put([], 'wine', { keep: 'all' })
 }
 
 // ---- Storage backends: the conformance suite ---------------------------------------------------

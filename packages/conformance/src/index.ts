@@ -16,6 +16,7 @@ import { otherDatasetTests } from './store/datasets-other.js'
 import { integrityTests } from './store/integrity.js'
 import { verifiedStreamTests } from './store/verified-streams.js'
 import { hostileDataTests } from './store/hostile-data.js'
+import { datasetVersionTests } from './store/datasets-versions.js'
 
 export type { BackendSuiteOptions } from './context.js'
 export { tempDir, removeTempDirs, rejectsWith, everyByte, chunked } from './context.js'
@@ -44,6 +45,7 @@ export function storeSuite(name: string, options: BackendSuiteOptions): void {
       integrityTests(options, bucket)
       verifiedStreamTests(options, bucket)
       hostileDataTests(options, bucket)
+      datasetVersionTests(options, bucket)
     })
   }
 }

@@ -45,6 +45,7 @@ export type { FsckOptions, FsckReport, FsckProblem, FsckProblemKind } from './st
 export { ObjectStore } from './store/object-store.js'
 export type { PutOptions, GetOptions, ListOptions, DropOptions, PromoteOptions } from './store/object-store.js'
 export { ModelStore } from './store/model-store.js'
+export { VersionedStore } from './store/versioned-store.js'
 export { DatasetStore } from './store/dataset-store.js'
 export type { DatasetPutOptions, DatasetGetOptions, DatasetReadCsvOptions, WriteCsvOptions, DatasetTypes, DatasetValue, TableSelector, TableGetOptions } from './store/dataset-store.js'
 export { ArrowTableHandler, DEFAULT_BATCH_ROWS } from './handler/builtin/arrow-table-handler.js'
@@ -58,6 +59,7 @@ export { csvTables } from './data/csv.js'
 export type { CsvColumnType, CsvProgress, ReadCsvOptions } from './data/csv.js'
 export { encodeColumn, decodeColumn, encodeSchema, decodeSchema, schemaToJson, isArrowTable, isRecordBatch, ownTable, batchOf } from './data/arrow.js'
 export type { ModelPutOptions, Revision, LineageStep } from './store/model-store.js'
+export type { VersionedPutOptions } from './store/versioned-store.js'
 
 export type {
   Handler,

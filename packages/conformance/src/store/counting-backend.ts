@@ -1,13 +1,18 @@
 import type { BlobStore, StorageBackend } from '@omega/core'
 
-/** Wraps a backend and counts the bytes read from its blobs: to prove what a read touched. */
-export function countingBackend(inner: StorageBackend): StorageBackend & { bytesRead: number; reads: string[] } {
+/** Wraps a backend and counts the bytes read from (and written to) its blobs: to prove what a call touched. */
+export function countingBackend(inner: StorageBackend): StorageBackend & { bytesRead: number; reads: string[]; bytesWritten: number } {
   const counter = {
     bytesRead: 0,
     reads: [] as string[],
+    bytesWritten: 0,
   }
   const blobs: BlobStore = {
-    write: (s, o) => inner.blobs.write(s, o),
+    write: async (s, o) => {
+      const ref = await inner.blobs.write(s, o)
+      counter.bytesWritten += ref.size
+      return ref
+    },
     async *read(sha256, options) {
       counter.reads.push(sha256)
       for await (const chunk of inner.blobs.read(sha256, options)) {

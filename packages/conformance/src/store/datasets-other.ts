@@ -97,7 +97,7 @@ export function otherDatasetTests(options: BackendSuiteOptions, bucket: string):
       const { om, raw, close } = await openStore(options, bucket)
       try {
         await om.datasets.put(tableFromArrays({ a: Float64Array.of(1, 2, 3) }), 'trunc')
-        const doc = (await raw.meta.get(`${bucket}/data/trunc`))!
+        const doc = (await raw.meta.get(`${bucket}/data/trunc/@0000000001`))!
         const good = encodeColumn(tableFromArrays({ a: Float64Array.of(1, 2, 3) }).batches[0]!, 0)
         const cut = await raw.blobs.write(good.subarray(0, good.byteLength - 40))
         const parts = { ...(doc.doc.parts as Record<string, unknown>), 'b0.c0': cut }

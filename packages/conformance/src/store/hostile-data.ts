@@ -18,7 +18,8 @@ export function hostileDataTests(options: BackendSuiteOptions, bucket: string): 
     it('an ndarray whose stored shape or dtype does not fit its bytes is E_INTEGRITY, not an allocation', async () => {
       const { om, raw, close } = await openStore(options, bucket)
       try {
-        const key = `${bucket}/data/t`
+        // Edited under the store: addressed by version, since a single-process store caches its latest version.
+        const key = `${bucket}/data/t/@0000000001`
         await om.datasets.put(new Tensor('float64', [1], Float64Array.of(1)), 't')
         const edits: ((k: JsonObject) => JsonObject)[] = [
           (k) => ({ ...k, shape: [1e9, 1e9] }),
@@ -33,15 +34,15 @@ export function hostileDataTests(options: BackendSuiteOptions, bucket: string): 
         ]
         for (const edit of edits) {
           await rewrite(raw, key, edit)
-          const err = await rejectsWith(om.datasets.get('t'), 'E_INTEGRITY')
+          const err = await rejectsWith(om.datasets.get('t@1'), 'E_INTEGRITY')
           expect(err.message).toContain('"t"')
           await rewrite(raw, key, () => ({ dtype: 'float64', shape: [1] }))
         }
-        expect(((await om.datasets.get('t')) as Tensor).toArray()).toEqual([1])
+        expect(((await om.datasets.get('t@1')) as Tensor).toArray()).toEqual([1])
         await rewrite(raw, key, () => ({ dtype: 'string', shape: [2] }), new TextEncoder().encode('["a", 7]'))
-        await rejectsWith(om.datasets.get('t'), 'E_INTEGRITY')
+        await rejectsWith(om.datasets.get('t@1'), 'E_INTEGRITY')
         await rewrite(raw, key, () => ({ dtype: 'string', shape: [2] }), new TextEncoder().encode('["a", "b"]'))
-        expect(((await om.datasets.get('t')) as Tensor).toArray()).toEqual(['a', 'b'])
+        expect(((await om.datasets.get('t@1')) as Tensor).toArray()).toEqual(['a', 'b'])
       } finally {
         await close()
       }
@@ -50,7 +51,7 @@ export function hostileDataTests(options: BackendSuiteOptions, bucket: string): 
     it('a table whose stored row counts or batch layout do not add up is E_INTEGRITY naming it', async () => {
       const { om, raw, close } = await openStore(options, bucket)
       try {
-        const key = `${bucket}/data/tab`
+        const key = `${bucket}/data/tab/@0000000001`
         await om.datasets.put(tableFromArrays({ a: Float64Array.of(1, 2, 3) }), 'tab')
         const edits: ((k: JsonObject) => JsonObject)[] = [
           (k) => ({ ...k, rows: 1e9, batches: [{ rows: 1e9 }] }),
@@ -64,12 +65,12 @@ export function hostileDataTests(options: BackendSuiteOptions, bucket: string): 
         ]
         for (const edit of edits) {
           await rewrite(raw, key, edit)
-          const err = await rejectsWith(om.datasets.get('tab'), 'E_INTEGRITY')
+          const err = await rejectsWith(om.datasets.get('tab@1'), 'E_INTEGRITY')
           expect(err.message).toContain('"tab"')
-          await rejectsWith((async () => { for await (const _ of om.datasets.iter('tab#iterchunks:chunksize=2')) void _ })(), 'E_INTEGRITY')
+          await rejectsWith((async () => { for await (const _ of om.datasets.iter('tab@1#iterchunks:chunksize=2')) void _ })(), 'E_INTEGRITY')
           await rewrite(raw, key, (k) => ({ ...k, rows: 3, batches: [{ rows: 3 }], columns: [{ name: 'a', type: 'Float64', nullable: true }] }))
         }
-        expect(((await om.datasets.get('tab')) as Table).numRows).toBe(3)
+        expect(((await om.datasets.get('tab@1')) as Table).numRows).toBe(3)
       } finally {
         await close()
       }

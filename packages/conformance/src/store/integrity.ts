@@ -20,11 +20,11 @@ export function integrityTests(options: BackendSuiteOptions, bucket: string): vo
         await om.datasets.put({ b: 2 }, 'b')
         await om.models.put(new TestLinear({ w: 1 }), 'm')
         await om.models.put(new TestLinear({ w: 2 }), 'm')
-        await corrupt!(raw, `${bucket}/data/a`)
+        await corrupt!(raw, `${bucket}/data/a/@0000000001`)
         await corrupt!(raw, `${bucket}/models/m/@${'2'.padStart(10, '0')}`)
         expect(await om.datasets.list()).toEqual(['b'])
         const err = await rejectsWith(om.datasets.get('a'), 'E_INTEGRITY')
-        expect(err.message).toContain(`${bucket}/data/a`)
+        expect(err.message).toContain(`${bucket}/data/a/@0000000001`)
         expect(await om.datasets.get('b')).toEqual({ b: 2 })
         expect(await om.models.list()).toEqual(['m'])
         const merr = await rejectsWith(om.models.get('m'), 'E_INTEGRITY')
@@ -39,8 +39,8 @@ export function integrityTests(options: BackendSuiteOptions, bucket: string): vo
         await om.models.put(new TestLinear({ w: 5 }), 'other')
         expect(await om.models.drop('other')).toBe(true)
         const report = await om.fsck({ graceMs: 0 })
-        expect(kinds(report.problems)).toEqual(['bad-document:a', 'bad-document:m@2'])
-        expect(report.problems[0]!.key).toBe(`${bucket}/data/a`)
+        expect(kinds(report.problems)).toEqual(['bad-document:a@1', 'bad-document:m@2'])
+        expect(report.problems[0]!.key).toBe(`${bucket}/data/a/@0000000001`)
       } finally {
         await close()
       }
@@ -54,7 +54,8 @@ export function integrityTests(options: BackendSuiteOptions, bucket: string): vo
         await om.datasets.put(bytes, 'two')
         await om.datasets.drop('one')
         expect(Buffer.from((await om.datasets.get('two')) as Uint8Array)).toEqual(Buffer.from(bytes))
-        await om.datasets.put(Uint8Array.of(1, 2, 3), 'two')
+        // A new version keeps the old one (and its bytes) unless retention drops it.
+        await om.datasets.put(Uint8Array.of(1, 2, 3), 'two', { keep: 1 })
         expect((await snapshot(raw)).blobs).toEqual([sha256Hex(Uint8Array.of(1, 2, 3))])
         await om.datasets.put(bytes, 'one')
         await om.datasets.put(bytes, 'one')
@@ -84,18 +85,18 @@ export function integrityTests(options: BackendSuiteOptions, bucket: string): vo
         await options.leaveTemp?.(raw, Date.now())
         // With the default grace period (one hour) a fresh orphan or temp may belong to a put in progress.
         const found = await om.fsck()
-        const expected = ['integrity:x', 'missing-blob:y']
+        const expected = ['integrity:x@1', 'missing-blob:y@1']
         if (options.leaveTemp) expected.push('stale-temp:')
         expect(kinds(found.problems).map((k) => k.replace(/^stale-temp:.*/, 'stale-temp:'))).toEqual(expected)
         expect(found.problems.find((p) => p.kind === 'integrity')!.detail).toContain(x.sha256)
         const repaired = await om.fsck({ repair: true, graceMs: 0 })
         const rkinds = kinds(repaired.problems).map((k) => k.replace(/^(stale-temp|orphan):.*/, '$1:'))
-        expect(rkinds).toEqual(['integrity:x', 'missing-blob:y', 'orphan:', ...(options.leaveTemp ? ['stale-temp:', 'stale-temp:'] : [])])
+        expect(rkinds).toEqual(['integrity:x@1', 'missing-blob:y@1', 'orphan:', ...(options.leaveTemp ? ['stale-temp:', 'stale-temp:'] : [])])
         expect(repaired.problems.filter((p) => p.repaired).map((p) => p.kind).sort()).toEqual(['orphan', ...(options.leaveTemp ? ['stale-temp', 'stale-temp'] : [])])
         expect(await raw.blobs.has(orphan.sha256)).toBe(false)
         // A second run finds nothing more to repair; the damaged objects are still reported.
         const again = await om.fsck({ repair: true, graceMs: 0 })
-        expect(kinds(again.problems)).toEqual(['integrity:x', 'missing-blob:y'])
+        expect(kinds(again.problems)).toEqual(['integrity:x@1', 'missing-blob:y@1'])
         expect(again.repaired).toBe(0)
         await rejectsWith(om.datasets.get('x'), 'E_INTEGRITY')
         expect(await om.datasets.get('z')).toEqual({ fine: true })
@@ -138,7 +139,7 @@ export function integrityTests(options: BackendSuiteOptions, bucket: string): vo
       try {
         await om.datasets.put(bytes, 'old')
         // Make it look like an older store: no pins in the document, no record, no format marker.
-        const key = `${bucket}/data/old`
+        const key = `${bucket}/data/old/@0000000001`
         const stored = (await raw.meta.get(key))!
         const { pins: _pins, ...doc } = stored.doc
         await raw.meta.put(key, doc, { ifRevision: stored.revision })
@@ -156,7 +157,7 @@ export function integrityTests(options: BackendSuiteOptions, bucket: string): vo
         expect(Buffer.from((await again.datasets.get('old')) as Uint8Array)).toEqual(Buffer.from(bytes))
         const report = await again.fsck({ repair: true, graceMs: 0 })
         expect(report.problems).toEqual([])
-        expect((await raw.meta.get(`${bucket}/data/old`))!.doc.pins).toBeDefined()
+        expect((await raw.meta.get(`${bucket}/data/old/@0000000001`))!.doc.pins).toBeDefined()
         expect(await raw.meta.get('#format')).toBeDefined()
         // Adopted: the last drop now frees the bytes at once.
         await again.datasets.drop('old')

@@ -48,7 +48,9 @@ export function objectTests(options: BackendSuiteOptions, bucket: string): void 
         expect((await om.datasets.metadata('team/config'))?.sha256).toBe(meta.sha256)
         const again = await om.datasets.put({ rows: [] }, 'team/config', { attributes: { stage: 'dev' } })
         expect(again.attributes).toEqual({ owner: 'ana', stage: 'dev' })
-        expect(again.createdAt).toBe(meta.createdAt)
+        // Datasets are versioned (SPEC §8): a put is a new version with its own createdAt.
+        expect(again.version).toBe(meta.version! + 1)
+        expect(again.createdAt >= meta.createdAt).toBe(true)
         const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) % 256)
         expect((await om.datasets.put(bytes, 'blob')).kind).toBe('file')
         expect(Buffer.from((await om.datasets.get('blob')) as Uint8Array)).toEqual(Buffer.from(bytes))

@@ -114,7 +114,7 @@ export function verifiedStreamTests(options: BackendSuiteOptions, bucket: string
       const { om, raw, close } = await openStore(options, bucket)
       try {
         const meta = await om.datasets.put(bytes, 'old')
-        const key = `${bucket}/data/old`
+        const key = `${bucket}/data/old/@0000000001`
         const stored = (await raw.meta.get(key))!
         const { chunks: _, ...plain } = (stored.doc.parts as Record<string, Record<string, unknown>>).data!
         await raw.meta.put(key, { ...stored.doc, parts: { data: plain } as never }, { ifRevision: stored.revision })
@@ -133,7 +133,7 @@ export function verifiedStreamTests(options: BackendSuiteOptions, bucket: string
       const { om, raw, close } = await openStore(options, bucket)
       try {
         await om.datasets.put(bytes, 'edited')
-        const key = `${bucket}/data/edited`
+        const key = `${bucket}/data/edited/@0000000001`
         const stored = (await raw.meta.get(key))!
         const part = (stored.doc.parts as Record<string, { chunks: Record<string, unknown> }>).data!
         const bad = [

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs'
 import { open as openFile, rename, rm } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { Table, Type, type RecordBatch } from 'apache-arrow'
+import { Table, Type, type RecordBatch, type Schema } from 'apache-arrow'
 import { stringify } from 'csv-stringify'
 import { OmegaError, errors, throwIfAborted } from '../errors.js'
 import type { JsonObject, JsonValue } from '../json.js'
@@ -14,14 +14,14 @@ import { compileFilter, type Filter } from '../data/filter.js'
 import { ArrowTableHandler, tableLayout, type TableKindMeta, type TableScan } from '../handler/builtin/arrow-table-handler.js'
 import { parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
-import type { StoredDoc } from '../backend/storage-backend.js'
-import { commitWith, describeParts, pinsOf, storedArtifacts, type PartWriter } from './commit.js'
-import { metadataToJson, type Metadata, type MetadataDoc } from './metadata.js'
-import { ObjectStore, type GetOptions, type PutOptions } from './object-store.js'
+import { commitWith, describeParts, storedArtifacts, type PartWriter, type WrittenParts } from './commit.js'
+import type { Metadata, MetadataDoc } from './metadata.js'
+import type { GetOptions } from './object-store.js'
+import { VersionedStore, keepAttributes, type VersionedPutOptions } from './versioned-store.js'
 import { CAS_RETRIES, backoff } from './store-context.js'
 
 /** Options of `om.datasets.put`. */
-export interface DatasetPutOptions extends PutOptions {
+export interface DatasetPutOptions extends VersionedPutOptions {
   /** Tables: add the rows as new record batches instead of replacing (the schema must match). */
   readonly append?: boolean
   /**
@@ -92,27 +92,35 @@ export type TableGetOptions = DatasetGetOptions & ({ readonly filter: Filter } |
  * selectors (`name[a,b]`, `name[^y]`), row ranges (`name#rows:start=A,end=B`), filters, chunked
  * iteration (`name#iterchunks:chunksize=N`), appends and streaming CSV import and export.
  */
-export class DatasetStore extends ObjectStore {
+export class DatasetStore extends VersionedStore {
+  protected readonly noun = 'dataset'
+
   /**
-   * Stores a dataset. With `append: true`, an Arrow table or records are added as new record
-   * batches to the stored table (nothing stored is rewritten); a schema mismatch is E_DATA_SHAPE
-   * listing the differences, and nothing is appended.
+   * Stores a dataset as a new version (1, 2, 3 … per name, for every kind: tables, tensors, files
+   * and JSON). With `append: true`, an Arrow table or records are added as new record batches to
+   * the latest version and the result is the next version, which shares every earlier part (cost:
+   * the new rows). A schema mismatch is E_DATA_SHAPE listing the differences, and no version is
+   * created. `keep: N` keeps the newest N versions (tagged ones too).
+   *
+   * @throws {OmegaError} E_DATA_SHAPE; E_INVALID_ARGUMENT for `keep` that is not a positive integer, or an append whose latest version was dropped
    */
   override async put(value: unknown, name: string, options: DatasetPutOptions = {}): Promise<Metadata> {
     if (!options.append) return await super.put(value, name, options)
     validateName(name)
+    const attributes = keepAttributes(options)
     const handler = this.#tables()
     if (!handler.supports(value)) throw errors.invalidArgument(`append needs an Arrow table, a RecordBatch or records (got ${typeof value})`)
-    for (let attempt = 0; ; attempt++) {
-      const existing = await this.ctx.backend.meta.get(this.key(name))
-      if (!existing) return await super.put(value, name, options)
-      try {
-        return await this.#append(value, name, existing, options)
-      } catch (err) {
-        if (!OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
-        await backoff(attempt)
+    return await this.#appendVersion(name, options, async (base, write) => {
+      if (!base) {
+        const table = handler.toTable(value, undefined, { fillMissing: false })
+        await write('schema', encodeSchema(table.schema))
+        return { schema: table.schema, batches: await handler.writeBatches(table, write, 0, options.signal) }
       }
-    }
+      const schema = await handler.schema(storedArtifacts(this.ctx.backend, base))
+      const table = handler.toTable(value, schema, { fillMissing: options.fillMissing === true })
+      this.#checkSchema(schema, table, name)
+      return { schema, batches: await handler.writeBatches(table, write, (base.kindMeta as TableKindMeta).batches.length, options.signal) }
+    }, attributes)
   }
 
   /**
@@ -196,39 +204,21 @@ export class DatasetStore extends ObjectStore {
 
   async #readCsv(input: Readable, name: string, options: DatasetReadCsvOptions): Promise<Metadata> {
     const handler = this.#tables()
-    const existing = options.append ? await this.ctx.backend.meta.get(this.key(name)) : undefined
-    const stored = existing && this.#tableDoc(existing.doc as unknown as MetadataDoc, name)
-    const storedSchema = stored && (await handler.schema(storedArtifacts(this.ctx.backend, stored)))
-    let schema = storedSchema
-    const first = stored ? (stored.kindMeta as TableKindMeta).batches.length : 0
-    const batches: { rows: number }[] = []
-    const doc = await commitWith(
-      this.ctx.backend,
-      options.signal,
-      async (write) => {
-        for await (const table of csvTables(input, options)) {
-          if (schema) this.#checkSchema(schema, table, name)
-          else {
-            schema = table.schema
-            await write('schema', encodeSchema(schema))
-          }
-          batches.push(...(await handler.writeBatches(table, write, first + batches.length, options.signal)))
+    return await this.#appendVersion(name, { ...options, append: options.append === true }, async (base, write) => {
+      let schema = base && (await handler.schema(storedArtifacts(this.ctx.backend, base)))
+      const first = base ? (base.kindMeta as TableKindMeta).batches.length : 0
+      const batches: { rows: number }[] = []
+      for await (const table of csvTables(input, options)) {
+        if (schema) this.#checkSchema(schema, table, name)
+        else {
+          schema = table.schema
+          await write('schema', encodeSchema(schema))
         }
-      },
-      async (written) => {
-        const prior = stored ? (stored.kindMeta as TableKindMeta).batches : []
-        const kindMeta = handler.kindMeta(schema!, [...prior, ...batches])
-        const current = stored ? existing : await this.ctx.backend.meta.get(this.key(name))
-        const previous = current?.doc as unknown as MetadataDoc | undefined
-        const parts = stored ? { ...stored.parts, ...written.parts } : written.parts
-        const pins = stored ? { ...pinsOf(stored), ...written.pins } : written.pins
-        const doc = this.#docWith(name, handler.kind, kindMeta, parts, pins, previous, options.attributes)
-        await this.ctx.backend.meta.put(this.key(name), metadataToJson(doc), { ifRevision: current?.revision ?? null })
-        return { doc, replaced: stored ? undefined : previous }
-      },
-    )
-    if (doc.replaced) await this.collect([doc.replaced], doc.doc)
-    return this.present(doc.doc)
+        batches.push(...(await handler.writeBatches(table, write, first + batches.length, options.signal)))
+      }
+      if (!schema) throw errors.dataShape(`CSV for "${name}" has no rows or header; nothing was stored`, { name })
+      return { schema, batches }
+    }, options.attributes, false)
   }
 
   /** Writes a table dataset (selectors and filters allowed) to a CSV file, atomically. */
@@ -325,27 +315,52 @@ export class DatasetStore extends ObjectStore {
     return chunkSize === undefined ? { scan } : { scan, chunkSize }
   }
 
-  async #append(value: unknown, name: string, existing: StoredDoc, options: DatasetPutOptions): Promise<Metadata> {
+  /**
+   * Publishes a table version built on the latest one (`append`), or from scratch: `produce` writes
+   * the new batches (and, from scratch, the schema); the new version lists the base's parts and its
+   * own, and pins both with its holder. When another writer takes the next version number first,
+   * the whole append runs again on the new latest version, so no rows are lost.
+   */
+  async #appendVersion(
+    name: string,
+    options: { readonly append?: boolean; readonly signal?: AbortSignal; readonly tag?: string },
+    produce: (base: MetadataDoc | undefined, write: PartWriter) => Promise<{ schema: Schema; batches: { rows: number }[] }>,
+    attributes: JsonObject | undefined,
+    retry = true,
+  ): Promise<Metadata> {
     const handler = this.#tables()
-    const stored = this.#tableDoc(existing.doc as unknown as MetadataDoc, name)
-    const schema = await handler.schema(storedArtifacts(this.ctx.backend, stored))
-    const table = handler.toTable(value, schema, { fillMissing: options.fillMissing === true })
-    this.#checkSchema(schema, table, name)
-    const prior = (stored.kindMeta as TableKindMeta).batches
-    let added: { rows: number }[] = []
-    const doc = await commitWith(
-      this.ctx.backend,
-      options.signal,
-      async (write: PartWriter) => {
-        added = await handler.writeBatches(table, write, prior.length, options.signal)
-      },
-      async (written) => {
-        const doc = this.#docWith(name, handler.kind, handler.kindMeta(schema, [...prior, ...added]), { ...stored.parts, ...written.parts }, { ...pinsOf(stored), ...written.pins }, stored, options.attributes)
-        await this.ctx.backend.meta.put(this.key(name), metadataToJson(doc), { ifRevision: existing.revision })
-        return doc
-      },
-    )
-    return this.present(doc)
+    for (let attempt = 0; ; attempt++) {
+      const head = await this.head(name)
+      const base = options.append ? head.latest : undefined
+      if (options.append && head.newest > (head.latest?.version ?? 0)) {
+        throw errors.invalidArgument(
+          `cannot append to "${name}": its latest version ${head.newest} was dropped; put the full table as a new version (e.g. from "${name}@${head.latest?.version ?? 'N'}") and append to that`,
+          { name, dropped: head.newest },
+        )
+      }
+      if (base) this.#tableDoc(base, name)
+      let produced: { schema: Schema; batches: { rows: number }[] } | undefined
+      try {
+        const doc = await commitWith(
+          this.ctx.backend,
+          options.signal,
+          async (write, share) => {
+            if (base) await share(Object.values(base.parts).map((p) => p.sha256))
+            produced = await produce(base, write)
+          },
+          async (written) => {
+            const prior = base ? (base.kindMeta as TableKindMeta).batches : []
+            const kindMeta = handler.kindMeta(produced!.schema, [...prior, ...produced!.batches])
+            const all: WrittenParts = { ...describeParts({ ...(base?.parts ?? {}), ...written.parts }), pins: written.pins }
+            return await this.publishVersion(name, handler.kind, kindMeta, all, { attributes, head, signal: options.signal, exact: options.append === true })
+          },
+        )
+        return await this.afterPublish(doc, options.tag)
+      } catch (err) {
+        if (!retry || !OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
+        await backoff(attempt)
+      }
+    }
   }
 
   #checkSchema(schema: import('apache-arrow').Schema, table: Table, name: string): void {
@@ -353,10 +368,6 @@ export class DatasetStore extends ObjectStore {
     if (diffs.length > 0) {
       throw errors.dataShape(`cannot append to "${name}": ${diffs.join('; ')}; nothing was appended`, { name, differences: diffs })
     }
-  }
-
-  #docWith(name: string, kind: string, kindMeta: JsonObject, parts: MetadataDoc['parts'], pins: Record<string, string>, previous: MetadataDoc | undefined, attributes: JsonObject | undefined): MetadataDoc {
-    return this.buildDoc(name, kind, kindMeta, { ...describeParts({ ...parts }), pins }, previous, attributes)
   }
 
   #tableDoc(meta: MetadataDoc, name: string): MetadataDoc {

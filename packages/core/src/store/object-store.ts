@@ -330,13 +330,15 @@ export class ObjectStore {
   }
 }
 
-function checkAttributes(attributes: unknown): void {
+/** E_INVALID_ARGUMENT unless attributes are a plain JSON object. @internal */
+export function checkAttributes(attributes: unknown): void {
   if (attributes !== undefined && !isPlainObject(attributes)) {
     throw errors.invalidArgument('attributes must be a plain JSON object')
   }
 }
 
-function alreadyExists(name: string, bucket: string): OmegaError {
+/** E_CONFLICT for `put(…, { replace: false })` onto an existing name. @internal */
+export function alreadyExists(name: string, bucket: string): OmegaError {
   return new OmegaError('E_CONFLICT', `"${name}" already exists in bucket "${bucket}"; pass { replace: true } to overwrite it`, {
     details: { name, bucket },
     transient: false,
