@@ -46,13 +46,61 @@ export function runtimeSuite(name: string, options: RuntimeSuiteOptions): void {
       const meta = await om.runtime.model('gd').fit('lin[^y]', 'lin[y]')
       expect(meta).toMatchObject({ name: 'gd', version: 2, parent: 1 })
       const lin = await om.datasets.metadata('lin')
-      expect(meta.attributes.dataset).toEqual({ Xname: 'lin[^y]', Xsha256: lin!.sha256, Yname: 'lin[y]', Ysha256: lin!.sha256, rows: 200 })
+      expect(meta.attributes.dataset).toEqual({
+        op: 'fit',
+        Xname: 'lin[^y]',
+        Xversion: lin!.version,
+        Xsha256: lin!.sha256,
+        Yname: 'lin[y]',
+        Yversion: lin!.version,
+        Ysha256: lin!.sha256,
+        rows: 200,
+      })
       expect(meta.attributes.features).toEqual({ count: 2, names: ['x0', 'x1'], types: ['Float64', 'Float64'] })
       const fitted = (await om.models.get('gd')) as GdLinear
       expect(fitted.w![0]).toBeCloseTo(2, 1)
       expect(((await om.models.get('gd^')) as GdLinear).w).toBeNull()
       const positional = await om.runtime.model('gd').fit([[1, 2, 3]], [1])
       expect(positional.attributes.features).toEqual({ count: 3 })
+    })
+
+    it('fit records dataset versions; "*" means them; refit reproduces a recorded model exactly from its versions', async () => {
+      const rowsFrom = (from: number, n: number): Table => {
+        const t = linearTable(from + n)
+        return t.slice(from, from + n)
+      }
+      await om.datasets.put(rowsFrom(0, 100), 'stream')
+      await om.models.put(new GdLinear({ epochs: 50, lr: 0.05 }), 'rf')
+      const first = await om.runtime.model('rf').fit('stream[^y]', 'stream[y]')
+      expect(first.attributes.dataset).toMatchObject({ op: 'fit', Xname: 'stream[^y]', Xversion: 1, Yname: 'stream[y]', Yversion: 1, rows: 100 })
+      await om.datasets.put(rowsFrom(100, 100), 'stream', { append: true })
+      const second = await om.runtime.model('rf').fit('stream[^y]', 'stream[y]')
+      expect(second.attributes.dataset).toMatchObject({ Xversion: 2, Yversion: 2, rows: 200 })
+      expect(first.sha256).not.toBe(second.sha256)
+      // "*" is the recorded version, not the latest: version 1 of the stream has 100 rows.
+      expect((await om.runtime.model(`rf@${first.version}`).predict<Tensor>('*')).shape[0]).toBe(100)
+      await om.datasets.put(rowsFrom(200, 50), 'stream', { append: true })
+      // The earlier model, refitted on exactly its dataset versions, is the same bytes.
+      const again = await om.runtime.model(`rf@${first.version}`).refit()
+      expect(again.sha256).toBe(first.sha256)
+      expect(again.attributes.refitOf).toEqual({ version: first.version, sha256: first.sha256, same: true })
+      expect(again.attributes.dataset).toEqual(first.attributes.dataset)
+      expect(again.parent).toBe(first.parent)
+      const p1 = (await om.runtime.model(`rf@${first.version}`).predict<Tensor>('stream@3[^y]')).toArray()
+      const p2 = (await om.runtime.model(`rf@${again.version}`).predict<Tensor>('stream@3[^y]')).toArray()
+      expect(p2).toEqual(p1)
+      // A chunked partialFit is refitted chunk by chunk on its versions too.
+      await om.models.put(new RunningMean(), 'inc-rf')
+      const inc = await om.runtime.model('inc-rf').partialFit('stream[^y]#iterchunks:chunksize=60', 'stream[y]#iterchunks:chunksize=60')
+      expect(inc.attributes.dataset).toMatchObject({ op: 'partialFit', Xversion: 3, chunks: 5, rows: 250 })
+      await om.datasets.put(rowsFrom(250, 10), 'stream', { append: true })
+      expect((await om.runtime.model('inc-rf').refit()).sha256).toBe(inc.sha256)
+      // Nothing to repeat: a put, or a fit on inline data; a dropped dataset version is E_NOT_FOUND.
+      await rejectsWith(om.runtime.model('rf@1').refit(), 'E_INVALID_ARGUMENT')
+      const inline = await om.runtime.model('rf').fit([[1, 2], [2, 3]], [1, 2])
+      await rejectsWith(om.runtime.model(`rf@${inline.version}`).refit(), 'E_INVALID_ARGUMENT')
+      await om.datasets.drop('stream@1')
+      await rejectsWith(om.runtime.model(`rf@${first.version}`).refit(), 'E_NOT_FOUND')
     })
 
     it('predict returns a Tensor for every kind of input, and "*" uses the last fit\'s data', async () => {
@@ -92,7 +140,7 @@ export function runtimeSuite(name: string, options: RuntimeSuiteOptions): void {
       const table = (await om.datasets.get('preds')) as Table
       expect(table.numRows).toBe(200)
       expect(table.schema.fields.map((f) => f.name)).toEqual(['y'])
-      expect((await om.models.metadata('r'))!.attributes.dataset).toEqual({ X: 'inline', Y: 'inline', rows: 3 })
+      expect((await om.models.metadata('r'))!.attributes.dataset).toEqual({ op: 'fit', X: 'inline', Y: 'inline', rows: 3 })
     })
 
     it('predictProba, transform and score', async () => {

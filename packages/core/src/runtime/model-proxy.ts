@@ -4,6 +4,9 @@ import type { JsonObject } from '../json.js'
 import { Tensor, type isTensor } from '../data/tensor.js'
 import { isArrowTable } from '../data/arrow.js'
 import { parseName } from '../names/name-grammar.js'
+import { sha256Hex } from '../backend/hashing.js'
+import type { PartRef } from '../backend/chunk-digests.js'
+import { describeParts } from '../store/commit.js'
 import type { Metadata } from '../store/metadata.js'
 import type { ModelStore } from '../store/model-store.js'
 import type { DatasetStore } from '../store/dataset-store.js'
@@ -58,6 +61,8 @@ export interface ResolvedInput {
   readonly input: ModelInput
   readonly name?: string
   readonly sha256?: string
+  /** The dataset version read (the name addressed exactly that version). */
+  readonly version?: number
   readonly rows: number
   readonly features: { count: number; names?: string[]; types?: string[] }
   /** True if the bytes are omega's own (from the store): they may be transferred without a copy. */
@@ -84,7 +89,7 @@ export class ModelProxy {
       const [x, y] = await this.#inputs(meta, X, Y, signal)
       const result = await this.run('fit', meta, { x, y, params: options.params, parts: await this.ctx.models.parts(meta, signal) }, options, signal)
       options.onProgress?.({ done: 1, total: 1 })
-      return await this.#commit(meta, result, { dataset: lineage(x, y), features: x.features }, signal)
+      return await this.#commit(meta, result, { dataset: lineage(x, y, 'fit', options.params), features: x.features }, signal)
     }, options.signal)
   }
 
@@ -96,7 +101,7 @@ export class ModelProxy {
         const [x, y] = await this.#inputs(meta, X, Y, signal)
         const result = await this.run('partialFit', meta, { x, y, params: options.params, parts: await this.ctx.models.parts(meta, signal) }, options, signal)
         options.onProgress?.({ done: 1, total: 1 })
-        return await this.#commit(meta, result, { dataset: lineage(x, y), features: x.features }, signal)
+        return await this.#commit(meta, result, { dataset: lineage(x, y, 'partialFit', options.params), features: x.features }, signal)
       }
       return await this.#partialFitChunks(meta, X as string, Y, options, signal)
     }, options.signal)
@@ -160,7 +165,37 @@ export class ModelProxy {
       const [x, y] = await this.#inputs(meta, X, Y, signal)
       const parts = await this.ctx.models.parts(meta, signal)
       const outcome = await runGridsearch(this, meta, parts, x, y!, search, options, signal)
-      return await this.#commit(meta, outcome.model, { dataset: lineage(x, y), features: x.features, gridsearch: outcome.report }, signal)
+      return await this.#commit(meta, outcome.model, { dataset: lineage(x, y, 'gridsearch', options.params), features: x.features, gridsearch: outcome.report }, signal)
+    }, options.signal)
+  }
+
+  /**
+   * Re-runs the fit that produced this version (`attributes.dataset`) on exactly the dataset
+   * versions it recorded (`Xname@Xversion`, `Yname@Yversion`), starting from the same parent model
+   * with the same `params`, and stores the result as a new version whose `attributes.refitOf`
+   * names the version refitted and whether the stored bytes are identical (`same`). For a
+   * deterministic estimator (a fixed seed) `same` is true: the recorded model is reproduced.
+   *
+   * @throws {OmegaError} E_INVALID_ARGUMENT if the version records no fit on stored datasets (inline data, a plain put); E_UNSUPPORTED for gridsearch versions; E_NOT_FOUND if a recorded dataset version or the parent model version was dropped
+   */
+  async refit(options: ModelRunOptions = {}): Promise<Metadata> {
+    return await this.ctx.track(async (signal) => {
+      const meta = await this.ctx.models.version(this.nameRef)
+      const fit = recordedFit(meta)
+      const from = await this.ctx.models.version(`${meta.name}@${meta.parent}`)
+      const params = fit.params ?? options.params
+      const X = atVersion(fit.Xname, fit.Xversion)
+      const Y = fit.Yname === undefined ? undefined : atVersion(fit.Yname, fit.Yversion)
+      const refitOf = { version: meta.version!, sha256: meta.sha256 }
+      const runOptions = { ...options, ...(params && { params }) }
+      // Recorded as the fit recorded them: the names as given, with their versions.
+      const recordAs = { X: fit.Xname, ...(fit.Yname !== undefined && { Y: fit.Yname }) }
+      if (fit.chunks) return await this.#partialFitChunks(from, X, Y, runOptions, signal, { refitOf, recordAs })
+      const [x, y] = await this.#inputs(from, X, Y, signal)
+      const result = await this.run(fit.op, from, { x, y, params, parts: await this.ctx.models.parts(from, signal) }, options, signal)
+      options.onProgress?.({ done: 1, total: 1 })
+      const dataset = lineage({ ...x, name: recordAs.X }, y && { ...y, name: fit.Yname! }, fit.op, params)
+      return await this.#commit(from, result, { dataset, features: x.features, refitOf }, signal)
     }, options.signal)
   }
 
@@ -208,14 +243,24 @@ export class ModelProxy {
     }, options.signal)
   }
 
-  async #partialFitChunks(meta: Metadata, X: string, Y: DataArg | undefined, options: ModelRunOptions, signal: AbortSignal | undefined): Promise<Metadata> {
-    const xName = this.#star(meta, X, 'X')
-    const yName = Y === undefined ? undefined : typeof Y === 'string' ? this.#star(meta, Y, 'Y') : undefined
-    if (Y !== undefined && (yName === undefined || !isChunked(yName))) {
-      throw errors.invalidArgument(`with a chunked X ("${xName}"), Y must be a chunked dataset name too (e.g. "data[y]#iterchunks:chunksize=N")`)
+  async #partialFitChunks(
+    meta: Metadata,
+    X: string,
+    Y: DataArg | undefined,
+    options: ModelRunOptions,
+    signal: AbortSignal | undefined,
+    refit?: { refitOf: JsonObject; recordAs: { X: string; Y?: string } },
+  ): Promise<Metadata> {
+    const given = this.#star(meta, X, 'X')
+    const givenY = Y === undefined ? undefined : typeof Y === 'string' ? this.#star(meta, Y, 'Y') : undefined
+    if (Y !== undefined && (givenY === undefined || !isChunked(givenY))) {
+      throw errors.invalidArgument(`with a chunked X ("${given}"), Y must be a chunked dataset name too (e.g. "data[y]#iterchunks:chunksize=N")`)
     }
-    const xMeta = await this.#datasetMeta(xName)
-    const yMeta = yName === undefined ? undefined : await this.#datasetMeta(yName)
+    const xMeta = await this.#datasetMeta(given)
+    const yMeta = givenY === undefined ? undefined : await this.#datasetMeta(givenY)
+    // Every chunk comes from the version resolved now, whatever is put meanwhile.
+    const xName = atVersion(given, xMeta.version)
+    const yName = givenY === undefined ? undefined : atVersion(givenY, yMeta!.version)
     const ys = yName === undefined ? undefined : this.ctx.datasets.iter(yName, { ...(signal && { signal }) })[Symbol.asyncIterator]()
     let current = { kind: meta.kind, kindMeta: meta.kindMeta, parts: await this.ctx.models.parts(meta, signal) }
     let rows = 0
@@ -225,9 +270,9 @@ export class ModelProxy {
     for await (const chunk of this.ctx.datasets.iter(xName, { ...(signal && { signal }) })) {
       const yChunk = ys ? (await ys.next()).value as Table | undefined : undefined
       if (ys && (!yChunk || yChunk.numRows !== chunk.numRows)) throw errors.dataShape(`chunk ${chunks} of Y does not match X (${yChunk?.numRows ?? 0} vs ${chunk.numRows} rows)`)
-      const x = resolved(chunk, true, xName, xMeta.sha256)
+      const x = resolved(chunk, true, xName, xMeta.sha256, xMeta.version)
       features ??= x.features
-      const y = yChunk && resolved(yChunk, true, yName, yMeta?.sha256)
+      const y = yChunk && resolved(yChunk, true, yName, yMeta?.sha256, yMeta?.version)
       const step = { ...meta, kind: current.kind, kindMeta: current.kindMeta }
       const result = await this.run('partialFit', step, { x, y, params: options.params, parts: current.parts }, options, signal)
       if (result.type !== 'model') throw errors.unsupported('partialFit returned no model')
@@ -237,8 +282,17 @@ export class ModelProxy {
       options.onProgress?.({ done: chunks, ...(total !== undefined && { total }), message: `${rows} rows` })
     }
     if (chunks === 0) throw errors.invalidArgument(`"${xName}" has no rows to fit`)
-    const dataset: JsonObject = { Xname: xName, Xsha256: xMeta.sha256, rows, chunks, ...(yName !== undefined && { Yname: yName, Ysha256: yMeta!.sha256 }) }
-    return await this.#commit(meta, { type: 'model', ...current }, { dataset, features: features! }, signal)
+    const dataset: JsonObject = {
+      op: 'partialFit',
+      Xname: refit?.recordAs.X ?? given,
+      ...(xMeta.version !== undefined && { Xversion: xMeta.version }),
+      Xsha256: xMeta.sha256,
+      ...(givenY !== undefined && { Yname: refit?.recordAs.Y ?? givenY, ...(yMeta!.version !== undefined && { Yversion: yMeta!.version }), Ysha256: yMeta!.sha256 }),
+      rows,
+      chunks,
+      ...(options.params && { params: options.params }),
+    }
+    return await this.#commit(meta, { type: 'model', ...current }, { dataset, features: features!, ...(refit && { refitOf: refit.refitOf }) }, signal)
   }
 
   async #inputs(meta: Metadata, X: DataArg, Y: DataArg | undefined, signal: AbortSignal | undefined, checkFeatures = false): Promise<[ResolvedInput, ResolvedInput | undefined]> {
@@ -255,11 +309,12 @@ export class ModelProxy {
     const name = this.#star(meta, ref, role)
     if (isChunked(name)) throw errors.invalidArgument(`${role} "${name}" is chunked; only partialFit consumes chunks`)
     const dataset = await this.#datasetMeta(name)
-    const value = await this.ctx.datasets.get(name, { ...(signal && { signal }) })
+    // Read exactly the version whose metadata was resolved, also if another put lands meanwhile.
+    const value = await this.ctx.datasets.get(atVersion(name, dataset.version), { ...(signal && { signal }) })
     if (!isArrowTable(value) && !(value instanceof Tensor)) {
       throw errors.invalidArgument(`dataset "${name}" is ${dataset.kind}; models take tables or tensors`, { name, kind: dataset.kind })
     }
-    return resolved(value, true, name, dataset.sha256)
+    return resolved(value, true, name, dataset.sha256, dataset.version)
   }
 
   async #datasetMeta(name: string): Promise<Metadata> {
@@ -268,23 +323,33 @@ export class ModelProxy {
     return meta
   }
 
+  /** `'*'`: the dataset the last fit recorded for `role`, at its recorded version. */
   #star(meta: Metadata, ref: string, role: 'X' | 'Y'): string {
     if (ref !== '*') return ref
-    const linked = (meta.attributes.dataset as Record<string, unknown> | undefined)?.[`${role}name`]
+    const recorded = meta.attributes.dataset as Record<string, unknown> | undefined
+    const linked = recorded?.[`${role}name`]
     if (typeof linked !== 'string') {
       throw errors.invalidArgument(`"*" uses the datasets of the last fit, but "${meta.name}@${meta.version}" has no ${role} dataset recorded`)
     }
-    return linked
+    const version = recorded?.[`${role}version`]
+    return atVersion(linked, typeof version === 'number' ? version : undefined)
   }
 
-  async #commit(meta: Metadata, result: TaskResult, attributes: { dataset: JsonObject; features: ResolvedInput['features']; gridsearch?: JsonObject }, signal: AbortSignal | undefined): Promise<Metadata> {
+  async #commit(
+    meta: Metadata,
+    result: TaskResult,
+    attributes: { dataset: JsonObject; features: ResolvedInput['features']; gridsearch?: JsonObject; refitOf?: JsonObject },
+    signal: AbortSignal | undefined,
+  ): Promise<Metadata> {
     if (result.type !== 'model') throw errors.unsupported('the runtime returned no model to store')
     if (signal?.aborted) throw errors.aborted(signal.reason)
     const { count, names, types } = attributes.features
     const features: JsonObject = { count, ...(names && { names, ...(types && { types }) }) }
+    // A refit says whether it reproduced the recorded model: the same parts give the same address.
+    const refitOf = attributes.refitOf && { ...attributes.refitOf, same: describeParts(partRefs(result.parts)).sha256 === attributes.refitOf.sha256 }
     return await this.ctx.models.commitArtifacts(meta.name, result.kind, result, {
       parent: meta.version!,
-      attributes: { dataset: attributes.dataset, features, ...(attributes.gridsearch && { gridsearch: attributes.gridsearch }) },
+      attributes: { dataset: attributes.dataset, features, ...(attributes.gridsearch && { gridsearch: attributes.gridsearch }), ...(refitOf && { refitOf }) },
       ...(signal && { signal }),
     })
   }
@@ -294,16 +359,64 @@ function isChunked(ref: unknown): boolean {
   return typeof ref === 'string' && ref !== '*' && parseName(ref).operation?.op === 'iterchunks'
 }
 
-function resolved(input: ModelInput, owned: boolean, name?: string, sha256?: string): ResolvedInput {
-  return { input, owned, rows: inputRows(input), features: inputFeatures(input), ...(name !== undefined && { name }), ...(sha256 !== undefined && { sha256 }) }
+function resolved(input: ModelInput, owned: boolean, name?: string, sha256?: string, version?: number): ResolvedInput {
+  return {
+    input,
+    owned,
+    rows: inputRows(input),
+    features: inputFeatures(input),
+    ...(name !== undefined && { name }),
+    ...(sha256 !== undefined && { sha256 }),
+    ...(version !== undefined && { version }),
+  }
 }
 
-function lineage(x: ResolvedInput, y: ResolvedInput | undefined): JsonObject {
-  return {
-    ...(x.name !== undefined ? { Xname: x.name, Xsha256: x.sha256 ?? null } : { X: 'inline' }),
-    ...(y && (y.name !== undefined ? { Yname: y.name, Ysha256: y.sha256 ?? null } : { Y: 'inline' })),
-    rows: x.rows,
+/** `attributes.dataset` of a fit: what ran (`op`, `params`) on which dataset versions. */
+function lineage(x: ResolvedInput, y: ResolvedInput | undefined, op: TaskOperation | 'gridsearch', params: JsonObject | undefined): JsonObject {
+  const side = (role: 'X' | 'Y', r: ResolvedInput): JsonObject =>
+    r.name !== undefined
+      ? { [`${role}name`]: r.name, ...(r.version !== undefined && { [`${role}version`]: r.version }), [`${role}sha256`]: r.sha256 ?? null }
+      : { [role]: 'inline' }
+  return { op, ...side('X', x), ...(y && side('Y', y)), rows: x.rows, ...(params && { params }) }
+}
+
+/**
+ * A dataset name with its version fixed: `d[^y]` at 3 → `d@3[^y]` (selectors and operations kept).
+ * Without a version (a store that has none), the name as it is.
+ */
+export function atVersion(name: string, version: number | undefined): string {
+  if (version === undefined) return name
+  const parsed = parseName(name)
+  const cut = [...name].findIndex((c) => c === '[' || c === '#')
+  return `${parsed.name}@${version}${cut < 0 ? '' : name.slice(cut)}`
+}
+
+/** The fit a model version records, for {@link ModelProxy.refit}. */
+function recordedFit(meta: Metadata): { op: 'fit' | 'partialFit'; Xname: string; Xversion?: number; Yname?: string; Yversion?: number; chunks: boolean; params?: JsonObject } {
+  const d = meta.attributes.dataset as Record<string, unknown> | undefined
+  const at = `${meta.name}@${meta.version}`
+  if (!d || typeof meta.parent !== 'number') throw errors.invalidArgument(`cannot refit "${at}": it records no fit (it was put, not fitted); refit a version made by fit`, { name: meta.name })
+  if (typeof d.Xname !== 'string' || ('Y' in d && typeof d.Yname !== 'string')) {
+    throw errors.invalidArgument(`cannot refit "${at}": it was fitted on inline data, which is not stored; fit on stored datasets to make a fit repeatable`, { name: meta.name })
   }
+  if (d.op === 'gridsearch' || meta.attributes.gridsearch !== undefined) {
+    throw errors.unsupported(`cannot refit "${at}": it was made by gridsearch; fit with its best params (attributes.gridsearch.best) instead`)
+  }
+  const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined)
+  const params = d.params && typeof d.params === 'object' && !Array.isArray(d.params) ? (d.params as JsonObject) : undefined
+  return {
+    op: d.op === 'partialFit' ? 'partialFit' : 'fit',
+    Xname: d.Xname,
+    ...(num(d.Xversion) !== undefined && { Xversion: num(d.Xversion)! }),
+    ...(typeof d.Yname === 'string' && { Yname: d.Yname }),
+    ...(num(d.Yversion) !== undefined && { Yversion: num(d.Yversion)! }),
+    chunks: d.chunks !== undefined,
+    ...(params && { params }),
+  }
+}
+
+function partRefs(parts: Readonly<Record<string, Uint8Array>>): Record<string, PartRef> {
+  return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, { sha256: sha256Hex(v), size: v.byteLength }]))
 }
 
 function decodePrediction(result: TaskResult): Prediction {
