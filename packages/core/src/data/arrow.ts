@@ -93,6 +93,12 @@ export function decodeColumns(bytes: Uint8Array, count: number, rows: number, wh
   return { fields: batch.schema.fields, data: batch.data.children }
 }
 
+/** The columns with buffers of their own (encoded and decoded again), so they no longer keep the buffer they were read from alive. */
+export function copyColumns(fields: readonly Field[], data: readonly Data[], rows: number): { fields: Field[]; data: Data[] } {
+  const bytes = tableToIPC(new Table([batchOf(fields, data, rows)]), 'stream')
+  return decodeColumns(bytes, fields.length, rows, 'a copy of read columns')
+}
+
 /** Per column, what its IPC encoding costs beyond the buffers (schema field, node and buffer entries). */
 const COLUMN_OVERHEAD = 128
 

@@ -1,7 +1,7 @@
 import { Table, makeVector, vectorFromArray, type Data, type Field, type RecordBatch, type Schema, type Vector } from 'apache-arrow'
 import { OmegaError, errors, throwIfAborted } from '../../errors.js'
 import type { JsonObject } from '../../json.js'
-import { batchOf, decodeColumns, decodeSchema, dictionaryIds, encodeColumns, encodeSchema, estimateColumnBytes, isArrowTable, isRecordBatch, ownTable, schemaToJson } from '../../data/arrow.js'
+import { batchOf, copyColumns, decodeColumns, decodeSchema, dictionaryIds, encodeColumns, encodeSchema, estimateColumnBytes, isArrowTable, isRecordBatch, ownTable, schemaToJson } from '../../data/arrow.js'
 import type { CompiledFilter } from '../../data/filter.js'
 import { isRecords, recordsToTable, type Row } from '../../data/records.js'
 import type { PartWriter } from '../../store/commit.js'
@@ -242,10 +242,17 @@ export class ArrowTableHandler implements Handler<Table> {
     const columns = needed.map((name) => position.get(name)!)
     // One limiter for the current batch and the prefetched next one: together they stay within the bound.
     const limit = limiter(IO_CONCURRENCY)
-    const fetch = async (i: number): Promise<{ layout: BatchLayout; parts: number[]; bytes: Uint8Array[] }> => {
+    const fetch = async (i: number): Promise<{ layout: BatchLayout; parts: Map<number, number[]>; bytes: Uint8Array[] }> => {
       const layout = new BatchLayout(i, names.length, meta.batches[i]!.groups)
-      const parts = [...new Set(columns.map((j) => layout.partOf(j)))]
-      const bytes = await Promise.all(parts.map((k) => limit(() => stored.bytes(layout.name(k)))))
+      // part → the needed columns it holds
+      const parts = new Map<number, number[]>()
+      for (const j of columns) {
+        const k = layout.partOf(j)
+        const list = parts.get(k)
+        if (list) list.push(j)
+        else parts.set(k, [j])
+      }
+      const bytes = await Promise.all([...parts.keys()].map((k) => limit(() => stored.bytes(layout.name(k)))))
       return { layout, parts, bytes }
     }
     let pending = wanted.length > 0 ? fetch(wanted[0]!.index) : undefined
@@ -254,20 +261,27 @@ export class ArrowTableHandler implements Handler<Table> {
       const { layout, parts, bytes } = await pending!
       pending = w + 1 < wanted.length ? fetch(wanted[w + 1]!.index) : undefined
       pending?.catch(() => undefined)
-      const decoded = new Map<number, { from: number; fields: Field[]; data: Data[] }>()
-      parts.forEach((k, p) => {
+      const found = new Map<number, { field: Field; data: Data }>()
+      ;[...parts].forEach(([k, wanted], p) => {
         const [from, to] = layout.range(k)
         const what = to - from === 1 ? `column "${names[from]}"` : `columns "${names[from]}" to "${names[to - 1]}"`
-        decoded.set(k, { from, ...decodeColumns(bytes[p]!, to - from, rows, `part ${layout.name(k)} (${what}, batch ${i})`) })
+        const part = decodeColumns(bytes[p]!, to - from, rows, `part ${layout.name(k)} (${what}, batch ${i})`)
+        for (const j of wanted) {
+          const own = part.fields[j - from]!.name
+          if (own !== names[j]) throw new OmegaError('E_INTEGRITY', `part ${layout.name(k)} of batch ${i} holds column "${own}" where "${names[j]}" was recorded; put the dataset again`)
+        }
+        // From a part shared with columns not asked for, copy the asked ones out: the result then
+        // does not keep the whole part's bytes alive (reading one bool column of a tall table).
+        const kept =
+          wanted.length < to - from
+            ? copyColumns(wanted.map((j) => part.fields[j - from]!), wanted.map((j) => part.data[j - from]!), rows)
+            : { fields: wanted.map((j) => part.fields[j - from]!), data: wanted.map((j) => part.data[j - from]!) }
+        wanted.forEach((j, w) => found.set(j, { field: kept.fields[w]!, data: kept.data[w]! }))
       })
       const fields = new Map<string, Field>()
       const data = new Map<string, Data>()
       needed.forEach((name, n) => {
-        const j = columns[n]!
-        const part = decoded.get(layout.partOf(j))!
-        const stored = part.data[j - part.from]!
-        const own = part.fields[j - part.from]!
-        if (own.name !== name) throw new OmegaError('E_INTEGRITY', `part ${layout.name(layout.partOf(j))} of batch ${i} holds column "${own.name}" where "${name}" was recorded; put the dataset again`)
+        const { field: own, data: stored } = found.get(columns[n]!)!
         let field = canonical.get(name)
         if (!field) {
           field = own.nullable === nullable.get(name) ? own : own.clone({ nullable: nullable.get(name)! })
