@@ -1,4 +1,4 @@
-// omega benchmarks: `pnpm bench [--scope store|versions|all] [--reporter table|json]`.
+// omega benchmarks: `npx -y pnpm@10.34.9 bench [--scope store|versions|all] [--reporter table|json]`.
 // Every figure is a ratio against the raw library doing the same work in the same run.
 import { parseArgs } from 'node:util'
 import { storeScope, versionsScope } from './scope-store.js'

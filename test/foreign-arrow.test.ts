@@ -98,7 +98,7 @@ describe('Arrow tables from another copy of apache-arrow', () => {
     const y = L.tableFromArrays({ y: x0.map((v, i) => 2 * v - x1[i]! + 1) })
     await om.models.put(new GdLinear({ epochs: 300 }), 'gd')
     const meta = (await om.runtime.model('gd').fit(X, y)) as Metadata
-    expect(meta.attributes.features).toEqual({ count: 2, names: ['x0', 'x1'] })
+    expect(meta.attributes.features).toEqual({ count: 2, names: ['x0', 'x1'], types: ['Float64', 'Float64'] })
     const fitted = (await om.models.get('gd')) as GdLinear
     const expected = fitted.predict([[1, 1], [2, 0]])
     for (const input of [L.tableFromArrays({ x0: Float64Array.of(1, 2), x1: Float64Array.of(1, 0) }), L.tableFromArrays({ x0: Float64Array.of(1, 2), x1: Float64Array.of(1, 0) }).batches[0]]) {

@@ -2,7 +2,7 @@
 // registry would serve it (`pnpm pack`), installed into fresh apps outside the workspace with plain
 // `npm install` and no environment variables, then used from an ES module, from CommonJS
 // `require`, and from strict TypeScript with `skipLibCheck: false`.
-import { execFileSync, type ExecFileSyncOptions } from 'node:child_process'
+import { execFileSync, spawnSync, type ExecFileSyncOptions } from 'node:child_process'
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -178,8 +178,8 @@ describe('[slow] packaging: omega installed from its tarballs with plain npm', (
       sizes['@omega/omega'] = sizeOf(join(dir, 'node_modules'))
       expect(existsSync(join(dir, 'node_modules/onnxruntime-node')), 'onnxruntime-node is not installed').toBe(false)
       expect(existsSync(join(dir, 'node_modules/onnxruntime-web')), 'onnxruntime-web is not installed').toBe(false)
-      // What a TypeScript app adds for its own code: Node's types.
-      run('npm', ['install', '--no-audit', '--no-fund', '@types/node@^20.19.0'], { cwd: dir })
+      // What the apps add for their own code: Node's types, and apache-arrow for the CJS app's own tables.
+      run('npm', ['install', '--no-audit', '--no-fund', '@types/node@^20.19.0', 'apache-arrow@21.2.0'], { cwd: dir })
       for (const f of ['esm-app.mjs', 'cjs-app.cjs', 'typed-app.ts', 'typed-cjs-app.cts']) copyFileSync(join(here, f), join(dir, f))
       copyFileSync(join(here, 'tsconfig.app.json'), join(dir, 'tsconfig.json'))
     }, 300_000)
@@ -199,9 +199,23 @@ describe('[slow] packaging: omega installed from its tarballs with plain npm', (
       expect(out.onnx.message).toContain('npm install @omega/onnx')
     })
 
-    it('a CommonJS app requires @omega/omega and gets the same classes and errors', () => {
-      const out = JSON.parse(run('node', ['cjs-app.cjs', fixture('datasets/iris.csv')], { cwd: dir })) as Record<string, unknown>
-      expect(out).toEqual({ version: 2, first: 0, missing: { isOmegaError: true, code: 'E_NOT_FOUND' } })
+    it('a CommonJS app requires @omega/omega, gets the same classes and errors, and puts tables of its own (CJS) apache-arrow', () => {
+      const child = spawnSync('node', ['cjs-app.cjs', fixture('datasets/iris.csv')], { cwd: dir, env: cleanEnv(), encoding: 'utf8' })
+      expect(child.status, child.stderr).toBe(0)
+      expect(child.stderr, 'no warning (require of an ES module from node_modules is silent)').toBe('')
+      const out = JSON.parse(child.stdout) as Record<string, unknown>
+      expect(out).toEqual({
+        version: 2,
+        first: 0,
+        missing: { isOmegaError: true, code: 'E_NOT_FOUND' },
+        cities: [
+          { city: 'Zürich', at: 0, n: 1 },
+          { city: 'Basel', at: 86_400_000, n: 2 },
+          { city: null, at: null, n: 3 },
+          { city: 'Zürich', at: 1_700_000_000_000, n: 4 },
+        ],
+        types: ['Dictionary<Int32, Utf8>', 'Timestamp<MILLISECOND>', 'Float64'],
+      })
     })
 
     it('a strict TypeScript app (skipLibCheck: false, ESM and CJS) type-checks against the installed declarations', () => {
@@ -214,8 +228,14 @@ describe('[slow] packaging: omega installed from its tarballs with plain npm', (
     beforeAll(() => {
       dir = app('onnx', { '@omega/omega': '*', '@omega/onnx': '*' })
       sizes['@omega/omega + @omega/onnx'] = sizeOf(join(dir, 'node_modules'))
-      copyFileSync(join(here, 'onnx-app.mjs'), join(dir, 'onnx-app.mjs'))
+      run('npm', ['install', '--no-audit', '--no-fund', '@types/node@^20.19.0'], { cwd: dir })
+      for (const f of ['onnx-app.mjs', 'typed-onnx-app.ts']) copyFileSync(join(here, f), join(dir, f))
+      copyFileSync(join(here, 'tsconfig.onnx.json'), join(dir, 'tsconfig.json'))
     }, 300_000)
+
+    it('a strict TypeScript app using ONNX type-checks without the DOM library (skipLibCheck: false)', () => {
+      run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir })
+    })
 
     it('runs no install script that could download anything', () => {
       expect(installScripts(dir).filter((s) => !SAFE_INSTALL_SCRIPTS.some((safe) => safe.test(s)))).toEqual([])

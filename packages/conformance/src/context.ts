@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { OmegaError, type ErrorCode, type StorageBackend } from '@omega/core'
-import { expect } from 'vitest'
+import { afterAll, expect } from 'vitest'
 
 /** How a backend package runs the suites. */
 export interface BackendSuiteOptions {
@@ -30,6 +30,15 @@ export function tempDir(prefix = 'omega-'): string {
 
 const created = new Set<string>()
 let cleanupRegistered = false
+
+// Test files run in worker processes that vitest may end without an 'exit' event, so the
+// directories are also removed after the importing test file's last test. Outside a vitest run
+// (a script importing this module) there is no runner to hook into, and 'exit' is enough.
+try {
+  afterAll(removeTempDirs)
+} catch {
+  // not collected by vitest
+}
 
 /** Removes every directory {@link tempDir} made in this process (at exit: stores may still hold files open until then). */
 export function removeTempDirs(): void {

@@ -10,9 +10,9 @@ import type { Plugin } from '@omega/core'
 import { OnnxHandler } from './onnx-handler.js'
 
 export { OnnxHandler, type OnnxSessionOptions } from './onnx-handler.js'
-export { OnnxModel, type OnnxValueInfo, type OnnxPredictOptions, type OnnxInputs } from './onnx-model.js'
+export { OnnxModel, type OnnxValueInfo, type OnnxPredictOptions, type OnnxInputs, type OnnxSession, type OrtTensor, type OrtTensorClass } from './onnx-model.js'
 export { readOnnxHeader, type OnnxHeader } from './onnx-header.js'
-export { loadOrt, type OrtRuntime, type OrtBackendName } from './ort-runtime.js'
+export { onnxRuntime, type OrtBackendName } from './ort-runtime.js'
 
 /** Registers the `onnx.model` handler at built-in priority. */
 const plugin: Plugin = (api) => {

@@ -1,6 +1,26 @@
-import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common'
 import type { Table } from 'apache-arrow'
 import { Tensor, errors, isNamedInputs, matchColumns, tableToTensor, toModelInput, type InlineData, type JsonObject, type TensorDtype } from '@omega/core'
+
+/** A tensor as onnxruntime hands it over (onnxruntime's `Tensor` is one). */
+export interface OrtTensor {
+  readonly type: string
+  readonly dims: readonly number[]
+  readonly data: unknown
+}
+
+/**
+ * The onnxruntime session behind an {@link OnnxModel}: the part omega uses. An onnxruntime
+ * `InferenceSession` (native or WebAssembly) is one. Declared here rather than imported so that
+ * omega's declarations do not pull in onnxruntime-common's, which name browser types (DOM) and so
+ * fail strict checks (`skipLibCheck: false`) in Node applications.
+ */
+export interface OnnxSession {
+  run(feeds: Record<string, OrtTensor>, fetches: readonly string[]): Promise<Record<string, OrtTensor>>
+  release(): Promise<void>
+}
+
+/** The Tensor class of the onnxruntime build that created a session. */
+export type OrtTensorClass = new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor
 
 /** One graph input or output: name, element type and shape (strings are symbolic dims such as `N`). */
 export interface OnnxValueInfo {
@@ -36,12 +56,12 @@ export class OnnxModel {
   #closed = false
 
   constructor(
-    readonly session: InferenceSession,
+    readonly session: OnnxSession,
     readonly kindMeta: JsonObject,
     /** The model file's bytes (kept so a gotten model can be put again). */
     readonly bytes: Uint8Array,
     /** The Tensor class of the onnxruntime build that created `session`. */
-    readonly ortTensor: typeof OrtTensor,
+    readonly ortTensor: OrtTensorClass,
   ) {
     this.inputs = kindMeta.inputs as unknown as OnnxValueInfo[]
     this.outputs = kindMeta.outputs as unknown as OnnxValueInfo[]
@@ -124,7 +144,7 @@ function isTable(input: Table | Tensor): input is Table {
 }
 
 /** One input's data as an ORT tensor of the input's element type, after checking rank and fixed dims. */
-function toOrt(OrtTensorClass: typeof OrtTensor, value: unknown, info: OnnxValueInfo): OrtTensor {
+function toOrt(TensorClass: OrtTensorClass, value: unknown, info: OnnxValueInfo): OrtTensor {
   const input = toModelInput(value, `input "${info.name}"`)
   if (isNamedInputs(input)) throw errors.invalidArgument(`input "${info.name}" must be a table, rows or a Tensor, not a record`)
   if (!(input instanceof Tensor)) {
@@ -151,7 +171,7 @@ function toOrt(OrtTensorClass: typeof OrtTensor, value: unknown, info: OnnxValue
     if (typeof d === 'number' && d >= 0 && given[i] !== d) fail()
   })
   const type = info.type
-  return new OrtTensorClass(type as 'float32', convert(tensor, type, info.name) as Float32Array, [...given])
+  return new TensorClass(type as 'float32', convert(tensor, type, info.name) as Float32Array, [...given])
 }
 
 function convert(tensor: Tensor, type: string, input: string): unknown {

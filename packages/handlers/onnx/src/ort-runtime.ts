@@ -6,7 +6,7 @@ import { OmegaError } from '@omega/core'
 /** Which onnxruntime build runs the sessions. */
 export type OrtBackendName = 'onnxruntime-node' | 'onnxruntime-web'
 
-/** The part of an onnxruntime package omega uses; `onnxruntime-node` and `onnxruntime-web` share it. */
+/** @internal The part of an onnxruntime package omega uses; `onnxruntime-node` and `onnxruntime-web` share it. */
 export interface OrtRuntime {
   readonly name: OrtBackendName
   readonly InferenceSession: typeof InferenceSession
@@ -19,6 +19,17 @@ export interface OrtRuntime {
 let loading: Promise<OrtRuntime> | undefined
 
 /**
+ * Which onnxruntime build runs this thread's ONNX sessions: `onnxruntime-node` (native, when the
+ * application has installed it) or `onnxruntime-web` (WebAssembly).
+ *
+ * @throws {OmegaError} E_UNSUPPORTED if `OMEGA_ONNX_RUNTIME` forces a build that is not installed
+ */
+export async function onnxRuntime(): Promise<OrtBackendName> {
+  return (await loadOrt()).name
+}
+
+/**
+ * @internal
  * Loads onnxruntime once per thread: the native `onnxruntime-node` when the application has
  * installed it (fastest, optional peer dependency), else `onnxruntime-web`'s WebAssembly build,
  * which ships inside its npm package and so installs anywhere with plain `npm install`.

@@ -5,9 +5,9 @@
 import { expect, it } from 'vitest'
 
 process.env.OMEGA_ONNX_RUNTIME = 'web'
-const { loadOrt } = await import('@omega/onnx')
+const { onnxRuntime } = await import('@omega/onnx')
 await import('./onnx.test.js')
 
 it('runs on onnxruntime-web', async () => {
-  expect((await loadOrt()).name).toBe('onnxruntime-web')
+  expect(await onnxRuntime()).toBe('onnxruntime-web')
 })
