@@ -69,6 +69,9 @@ export function encodeColumns(batch: RecordBatch, from: number, to: number): Uin
   }
 }
 
+/** From this many columns on, a part is decoded on a {@link WideSchema}. */
+const WIDE_PART = 64
+
 /**
  * Decodes a part of `count` columns and `rows` rows back to fields and data, in time linear in
  * the number of columns.
@@ -80,8 +83,9 @@ export function decodeColumns(bytes: Uint8Array, count: number, rows: number, wh
   try {
     const reader = RecordBatchReader.from(bytes)
     reader.open()
-    // The reader builds its batch on this schema: make its assign linear (see WideSchema).
-    if (reader.schema instanceof Schema) Object.setPrototypeOf(reader.schema, WideSchema.prototype)
+    // The reader builds its batch on this schema: for a part of many columns, make its assign
+    // linear (see WideSchema); a few columns keep apache-arrow's own, already cheap path.
+    if (count > WIDE_PART && reader.schema instanceof Schema) Object.setPrototypeOf(reader.schema, WideSchema.prototype)
     const next = reader.next()
     batch = next.done ? undefined : next.value
   } catch (err) {
