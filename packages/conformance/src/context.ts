@@ -13,6 +13,13 @@ export interface BackendSuiteOptions {
    * reported as skipped, never silently dropped.
    */
   tamper?(backend: StorageBackend, sha256: string): Promise<void>
+  /** Replaces the stored document under `key` with unparseable bytes (a torn write). Without it those tests are skipped. */
+  corruptDocument?(backend: StorageBackend, key: string): Promise<void>
+  /**
+   * Leaves a leftover of an interrupted write (a temp file, orphan chunks), last written at
+   * `modifiedAt` (ms since the epoch), as a killed process would. Without it those tests are skipped.
+   */
+  leaveTemp?(backend: StorageBackend, modifiedAt: number): Promise<void>
   /** Extra store-level options passed to `Omega.open` (e.g. `{ fs: { fsync: false } }`). */
   openOptions?: Readonly<Record<string, unknown>>
   /** Implementation-specific tests, run inside the same describe(). */

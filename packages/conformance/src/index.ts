@@ -14,6 +14,7 @@ import { objectTests } from './store/objects.js'
 import { tableTests } from './store/datasets-tables.js'
 import { tableLayoutTests } from './store/datasets-layout.js'
 import { otherDatasetTests } from './store/datasets-other.js'
+import { integrityTests } from './store/integrity.js'
 
 export type { BackendSuiteOptions } from './context.js'
 export { tempDir, removeTempDirs, rejectsWith, everyByte, chunked } from './context.js'
@@ -40,6 +41,7 @@ export function storeSuite(name: string, options: BackendSuiteOptions): void {
       tableTests(options, bucket)
       tableLayoutTests(options, bucket)
       otherDatasetTests(options, bucket)
+      integrityTests(options, bucket)
     })
   }
 }

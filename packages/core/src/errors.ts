@@ -160,6 +160,14 @@ export const errors = {
       details: { key },
     })
   },
+  /** A stored metadata document that cannot be parsed (torn file, invalid JSON): only its object is affected. */
+  unreadableDocument(key: string, reason: string, cause?: unknown): OmegaError {
+    return new OmegaError(
+      'E_INTEGRITY',
+      `metadata document "${key}" is unreadable (${reason}); restore it from a backup, or drop the object and put it again (om.fsck() lists every such document)`,
+      { cause, details: { key } },
+    )
+  },
   aborted(reason?: unknown): OmegaError {
     return new OmegaError('E_ABORTED', 'the operation was aborted', { cause: reason })
   },

@@ -16,7 +16,7 @@ export { isPlainObject, mergeAttributes, toJson } from './json.js'
 export { parseName, formatRef, isValidTag } from './names/name-grammar.js'
 export type { ParsedName, VersionRef, ColumnSelector, ColumnItem, NameOperation } from './names/name-grammar.js'
 export { validateName, validateBucket, isHiddenName, isTempName, MAX_NAME_LENGTH } from './names/validate-name.js'
-export { nameMatcher, isGlob } from './names/glob.js'
+export { nameMatcher, isGlob, literalPrefix } from './names/glob.js'
 export type { NameFilterOptions } from './names/glob.js'
 
 export type {
@@ -25,6 +25,8 @@ export type {
   MetadataStore,
   BackendManifest,
   BlobRef,
+  ListedBlob,
+  ScratchStore,
   StoredDoc,
   SignalOptions,
   ListDocsOptions,
@@ -36,6 +38,8 @@ export { CheckedBackend } from './backend/checked-backend.js'
 export { HashingReader, sha256Hex, isSha256, chunksOf, collectBytes } from './backend/hashing.js'
 
 export type { Metadata } from './store/metadata.js'
+export { DEFAULT_GRACE_MS } from './store/fsck.js'
+export type { FsckOptions, FsckReport, FsckProblem, FsckProblemKind } from './store/fsck.js'
 export { ObjectStore } from './store/object-store.js'
 export type { PutOptions, GetOptions, ListOptions, DropOptions, PromoteOptions } from './store/object-store.js'
 export { ModelStore } from './store/model-store.js'

@@ -21,10 +21,11 @@ export function toJson<T extends JsonValue = JsonObject>(value: unknown): T {
 /** Merges attribute objects: plain objects merge recursively, everything else is replaced. */
 export function mergeAttributes(base: JsonObject, update: JsonObject | undefined): JsonObject {
   if (!update) return { ...base }
-  const out: JsonObject = { ...base }
+  // A Map and fromEntries: user keys such as "__proto__" or "constructor" stay own data properties.
+  const out = new Map(Object.entries(base))
   for (const [k, v] of Object.entries(update)) {
-    const prev = out[k]
-    out[k] = isPlainObject(prev) && isPlainObject(v) ? mergeAttributes(prev as JsonObject, v as JsonObject) : v
+    const prev = out.get(k)
+    out.set(k, isPlainObject(prev) && isPlainObject(v) ? mergeAttributes(prev as JsonObject, v as JsonObject) : v)
   }
-  return out
+  return Object.fromEntries(out)
 }

@@ -16,7 +16,8 @@ import { InlineRuntime } from './runtime/inline-runtime.js'
 import { RuntimeFacade, RuntimeState } from './runtime/runtime-facade.js'
 import type { Runtime, RuntimeFactory } from './runtime/runtime.js'
 import { DatasetStore } from './store/dataset-store.js'
-import { GcLock } from './store/gc-lock.js'
+import { fsck, type FsckOptions, type FsckReport } from './store/fsck.js'
+import { refsComplete } from './store/blob-refs.js'
 import { ModelStore } from './store/model-store.js'
 import { ObjectStore } from './store/object-store.js'
 import { HeadCache, type StoreContext } from './store/store-context.js'
@@ -26,10 +27,11 @@ interface Shared {
   readonly container: DependencyContainer
   readonly options: ResolvedOpenOptions
   readonly host: PluginHost
-  readonly lock: GcLock
   readonly runtime: RuntimeState
   readonly heads: HeadCache
   backend: CheckedBackend | undefined
+  /** Every document holds its blobs in reference records (see store/blob-refs.ts). */
+  refsComplete: boolean
 }
 
 /** Options of {@link Omega.close}. */
@@ -94,16 +96,17 @@ export class Omega implements PluginApi {
       container,
       options: opts,
       host,
-      lock: new GcLock(),
       runtime: new RuntimeState(async () => await runtimeFactory()),
       heads: new HeadCache(),
       backend: undefined,
+      refsComplete: false,
     }
     const raw: StorageBackend = typeof resolved.store === 'string' ? await host.backends.create(resolved.store, resolved) : resolved.store
     if (typeof raw !== 'object' || raw === null || !raw.blobs || !raw.meta) throw errors.invalidArgument('store must be a store URL or a StorageBackend')
     const backend = new CheckedBackend(raw)
     await backend.open()
     shared.backend = backend
+    shared.refsComplete = await refsComplete(backend)
     return new Omega(shared, resolved.bucket)
   }
 
@@ -116,10 +119,33 @@ export class Omega implements PluginApi {
   async buckets(): Promise<string[]> {
     const found = new Set<string>()
     for await (const { key, doc } of this.#backend.meta.list('')) {
-      if (doc.dropped === true || doc.tags !== undefined) continue
+      if (doc.dropped === true || doc.tags !== undefined || key.startsWith('#')) continue
       found.add(key.slice(0, key.indexOf('/')))
     }
     return [...found].sort()
+  }
+
+  /**
+   * Checks the whole store (every bucket): reads every referenced blob and verifies its sha256,
+   * and reports `integrity` (checksum mismatch), `missing-blob`, `bad-document` (unreadable
+   * metadata), `orphan` (bytes or reference records nothing uses) and `stale-temp` (leftovers of
+   * interrupted writes) problems, each with the object's name or key. With `repair: true` it
+   * removes orphans and stale temps older than `graceMs` (default one hour) — only what nothing
+   * references; it never touches objects' documents or referenced bytes. A second run after a
+   * repair finds nothing to repair. Safe while other processes use the store, as long as no put
+   * takes longer than `graceMs`.
+   *
+   * @example
+   * ```ts
+   * const report = await om.fsck()                  // { checked, bytes, problems: [{ kind, name?, key?, detail }] }
+   * await om.fsck({ repair: true })                 // removes only what nothing references
+   * ```
+   * @throws {OmegaError} E_INVALID_ARGUMENT for a bad `graceMs`; E_ABORTED; E_BACKEND if the store fails
+   */
+  async fsck(options: FsckOptions = {}): Promise<FsckReport> {
+    const { refsComplete, ...report } = await fsck(this.#backend, options)
+    if (refsComplete && options.repair === true) this.#shared.refsComplete = true
+    return report
   }
 
   /** The store location this instance uses. */
@@ -190,9 +216,11 @@ export class Omega implements PluginApi {
         return shared.backend
       },
       handlers: shared.host.handlers,
-      lock: shared.lock,
       heads: shared.heads,
       bucket,
+      get refsComplete(): boolean {
+        return shared.refsComplete
+      },
     }
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { OmegaError, parseName, validateName, nameMatcher, isValidTag } from '@omega/core'
+import { OmegaError, parseName, validateBucket, validateName, nameMatcher, isValidTag } from '@omega/core'
 
 const invalid = (fn: () => unknown): void => {
   try {
@@ -7,6 +7,16 @@ const invalid = (fn: () => unknown): void => {
   } catch (err) {
     expect(OmegaError.is(err, 'E_INVALID_NAME')).toBe(true)
     return
+  }
+  throw new Error('expected E_INVALID_NAME')
+}
+
+const catchError = (fn: () => unknown): OmegaError => {
+  try {
+    fn()
+  } catch (err) {
+    if (OmegaError.is(err, 'E_INVALID_NAME')) return err
+    throw err
   }
   throw new Error('expected E_INVALID_NAME')
 }
@@ -64,6 +74,30 @@ describe('parseName', () => {
   it('accepts a 512-character name and rejects 513', () => {
     expect(validateName('x'.repeat(512))).toHaveLength(512)
     invalid(() => validateName('x'.repeat(513)))
+  })
+
+  it('refuses names that are not well-formed Unicode (lone surrogates), in names, suffixed names and buckets', () => {
+    for (const name of ['user\uD800', 'user\uDC00', '\uDC00\uD800', 'a/\uDBFF/b', 'x\uD83D', '\uDE00x']) {
+      const err = catchError(() => validateName(name))
+      expect(err.message).toMatch(/well-formed Unicode/)
+      invalid(() => parseName(`${name}@3`))
+      invalid(() => validateBucket(name))
+    }
+    expect(validateName('user\uD83D\uDE00')).toBe('user😀')
+    expect(validateName('日本/é/😀')).toBe('日本/é/😀')
+  })
+
+  it('refuses C0 controls, DEL and C1 controls (U+0080–U+009F), accepts what follows them', () => {
+    for (const c of ['\u0000', '\u001F', '\u007F', '\u0080', '\u0085', '\u009B', '\u009F']) {
+      expect(catchError(() => validateName(`a${c}b`)).message).toMatch(/control characters/)
+    }
+    expect(validateName('a\u00A0b')).toBe('a\u00A0b')
+    expect(validateName('a\u00FFb')).toBe('a\u00FFb')
+  })
+
+  it('operation arguments named like Object.prototype members are plain arguments', () => {
+    expect(parseName('d#op:constructor=1,toString=2').operation).toEqual({ op: 'op', args: { constructor: '1', toString: '2' } })
+    invalid(() => parseName('d#op:constructor=1,constructor=2'))
   })
 
   it('rejects non-strings', () => {

@@ -17,9 +17,12 @@ import {
   type SignalOptions,
   type StorageBackend,
   type StoredDoc,
+  type ListedBlob,
+  type ScratchStore,
 } from '@omega/core'
 import { withFileLock } from './fs-lock.js'
-import { decodeSegment, encodeSegment } from './key-path.js'
+import { FsScratch } from './fs-scratch.js'
+import { decodeSegment, encodeKey, encodePlainKey, encodeSegment, keptDirectories } from './key-path.js'
 
 /** Options of {@link FsBackend}. */
 export interface FsBackendOptions {
@@ -57,6 +60,7 @@ export class FsBackend implements StorageBackend {
   readonly supports: BackendManifest = { permanence: true, multiProcess: true, multiThread: true }
   readonly blobs: BlobStore
   readonly meta: MetadataStore
+  readonly scratch: ScratchStore
   readonly #paths: Paths
 
   constructor(directory: string, options: FsBackendOptions = {}) {
@@ -64,6 +68,12 @@ export class FsBackend implements StorageBackend {
     this.#paths = new Paths(this.location, options.fsync ?? true)
     this.blobs = new FsBlobs(this.#paths)
     this.meta = new FsMeta(this.#paths)
+    this.scratch = new FsScratch(this.location)
+  }
+
+  /** The file that holds a metadata document, for diagnostics and tests that tamper with documents. */
+  docPath(key: string): string {
+    return this.#paths.meta(key)
   }
 
   /** The file that holds a blob, for diagnostics and tests that tamper with stored bytes. */
@@ -91,8 +101,13 @@ class Paths {
   ) {}
 
   meta(key: string): string {
-    const segments = key.split('/').map(encodeSegment)
-    return this.#inside(join(this.root, 'meta', ...segments) + '.json')
+    return this.#inside(join(this.root, 'meta', ...encodeKey(key)) + '.json')
+  }
+
+  /** Where a store written before the collapsed layout kept a long key, if that differs from {@link meta}. */
+  plainMeta(key: string): string | undefined {
+    const plain = this.#inside(join(this.root, 'meta', ...encodePlainKey(key)) + '.json')
+    return plain === this.meta(key) ? undefined : plain
   }
 
   metaDir(segments: readonly string[]): string {
@@ -209,14 +224,14 @@ class FsBlobs implements BlobStore {
     await rm(this.paths.blob(sha256), { force: true })
   }
 
-  async *list(options: SignalOptions = {}): AsyncIterable<BlobRef> {
+  async *list(options: SignalOptions = {}): AsyncIterable<ListedBlob> {
     const root = join(this.paths.root, 'blobs')
     for (const shard of await readdir(root).catch(() => [] as string[])) {
       for (const name of await readdir(join(root, shard)).catch(() => [] as string[])) {
         throwIfAborted(options.signal)
         if (!isSha256(name)) continue
         const s = await stat(join(root, shard, name)).catch(() => undefined)
-        if (s) yield { sha256: name, size: s.size }
+        if (s) yield { sha256: name, size: s.size, modifiedAt: s.mtimeMs }
       }
     }
   }
@@ -231,8 +246,27 @@ class FsMeta implements MetadataStore {
   constructor(readonly paths: Paths) {}
 
   async get(key: string): Promise<StoredDoc | undefined> {
-    const file = await readDoc(this.paths.meta(key))
+    const file = (await this.#current(key))?.file
     return file && { key, doc: file.doc, revision: file.rev }
+  }
+
+  /**
+   * A long key an older store kept in the plain layout moves to its current path on update: the
+   * old file goes (also one left by a crash mid-move, so a drop never brings an old revision back).
+   */
+  async #removePlain(key: string): Promise<void> {
+    const plain = this.paths.plainMeta(key)
+    if (plain !== undefined) await unlink(plain).catch(() => undefined)
+  }
+
+  /** The document of a key and where it is: its path, or where an older store kept a long key. */
+  async #current(key: string): Promise<{ path: string; file: FileDoc } | undefined> {
+    const path = this.paths.meta(key)
+    const file = await readDoc(path, key)
+    if (file) return { path, file }
+    const plain = this.paths.plainMeta(key)
+    const old = plain === undefined ? undefined : await readDoc(plain, key).catch(ifTooLong(undefined))
+    return old && plain ? { path: plain, file: old } : undefined
   }
 
   async put(key: string, doc: JsonObject, options: CasOptions): Promise<string> {
@@ -240,12 +274,13 @@ class FsMeta implements MetadataStore {
     await mkdir(dirname(path), { recursive: true })
     if (options.ifRevision === null) return await this.#create(key, path, doc)
     return await withFileLock(path, async () => {
-      const current = await readDoc(path)
-      if ((current?.rev ?? null) !== options.ifRevision) throw errors.conflict(key)
+      const current = await this.#current(key)
+      if ((current?.file.rev ?? null) !== options.ifRevision) throw errors.conflict(key)
       const rev = randomUUID()
       await this.paths.writeAtomic(path, JSON.stringify({ key, rev, doc } satisfies FileDoc))
+      await this.#removePlain(key)
       return rev
-    })
+    }, { tempPath: this.paths.temp() })
   }
 
   /**
@@ -253,6 +288,8 @@ class FsMeta implements MetadataStore {
    * atomically and fails with EEXIST if any document is there, whichever process wrote it.
    */
   async #create(key: string, path: string, doc: JsonObject): Promise<string> {
+    const plain = this.paths.plainMeta(key)
+    if (plain !== undefined && (await readDoc(plain, key).catch(ifTooLong(undefined)))) throw errors.conflict(key)
     const rev = randomUUID()
     const tmp = await this.paths.writeTemp(JSON.stringify({ key, rev, doc } satisfies FileDoc))
     try {
@@ -270,57 +307,73 @@ class FsMeta implements MetadataStore {
   async delete(key: string, options: { readonly ifRevision: string }): Promise<void> {
     const path = this.paths.meta(key)
     await withFileLock(path, async () => {
-      const current = await readDoc(path)
+      const current = await this.#current(key)
       if (!current) throw errors.notFound('document', key)
-      if (current.rev !== options.ifRevision) throw errors.conflict(key)
-      await unlink(path)
-      await this.paths.syncDir(dirname(path))
-    })
+      if (current.file.rev !== options.ifRevision) throw errors.conflict(key)
+      await unlink(current.path)
+      await this.#removePlain(key)
+      await this.paths.syncDir(dirname(current.path))
+    }, { tempPath: this.paths.temp() })
   }
 
   async *list(prefix: string, options: ListDocsOptions = {}): AsyncIterable<StoredDoc> {
     const segments = prefix.split('/')
-    const partial = segments.pop() ?? ''
+    segments.pop()
+    // Walk from the directories every key with this prefix has, whichever layout it uses.
+    const start = segments.slice(0, keptDirectories(segments.map(encodeSegment), segments.length))
+    const base = start.length ? start.join('/') + '/' : ''
     const found: Candidate[] = []
-    await this.#walk(this.paths.metaDir(segments), segments.length ? segments.join('/') + '/' : '', partial, prefix, found)
-    const known: { key: string; path: string; file?: FileDoc }[] = []
+    await this.#walk(this.paths.metaDir(start), base, prefix.slice(base.length), prefix, found, false)
+    const byKey = new Map<string, { key: string; path: string; file?: FileDoc | Unreadable }>()
     for (const c of found) {
-      if (c.key !== undefined) {
-        known.push({ key: c.key, path: c.path })
+      const file = c.key === undefined ? await readDocFile(c.path) : undefined
+      if (file instanceof Unreadable) {
+        byKey.set(c.path, { key: c.path, path: c.path, file })
         continue
       }
-      const file = await readDoc(c.path)
-      if (file?.key.startsWith(prefix)) known.push({ key: file.key, path: c.path, file })
+      const key = c.key ?? file?.key
+      if (key === undefined || !key.startsWith(prefix)) continue
+      // Both layouts of one long key (a move interrupted by a crash): the current path wins.
+      if (!byKey.has(key) || c.path === this.paths.meta(key)) byKey.set(key, { key, path: c.path, ...(file && { file }) })
     }
+    const known = [...byKey.values()]
     known.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     if (options.reverse) known.reverse()
     let n = 0
     for (const entry of known) {
       if (options.limit !== undefined && n >= options.limit) return
       throwIfAborted(options.signal)
-      const file = entry.file ?? (await readDoc(entry.path))
+      const file = entry.file ?? (await readDocFile(entry.path))
       if (!file) continue
       n++
-      yield { key: file.key, doc: file.doc, revision: file.rev }
+      // One torn document must not fail the listing: it is yielded as unreadable (core skips it, fsck reports it).
+      if (file instanceof Unreadable) yield { key: entry.key, doc: {}, revision: '', unreadable: file.reason }
+      else yield { key: file.key, doc: file.doc, revision: file.rev }
     }
   }
 
-  async #walk(dir: string, base: string, partial: string, prefix: string, out: Candidate[]): Promise<void> {
+  /**
+   * Collects the documents below `dir` (whose key prefix is `base`) that may start with `prefix`;
+   * `rest` is what of `prefix` is still to match below `dir`. Below a hashed directory the keys are
+   * unknown (`unknown`): those files are read to learn them.
+   */
+  async #walk(dir: string, base: string, rest: string, prefix: string, out: Candidate[], unknown: boolean): Promise<void> {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
     for (const entry of entries) {
       const name = entry.name
+      const path = join(dir, name)
       if (entry.isDirectory()) {
         const seg = decodeSegment(name)
-        const matches = partial === '' || (seg.complete ? seg.text.startsWith(partial) : compatible(seg.text, partial))
-        if (matches) await this.#walk(join(dir, name), `${base}${seg.text}/`, '', prefix, out)
+        const child = `${seg.text}/`
+        if (unknown || !seg.complete) {
+          if (unknown || compatible(seg.text, rest)) await this.#walk(path, '', '', prefix, out, true)
+        } else if (child.startsWith(rest)) await this.#walk(path, base + child, '', prefix, out, false)
+        else if (rest.startsWith(child)) await this.#walk(path, base + child, rest.slice(child.length), prefix, out, false)
       } else if (name.endsWith('.json')) {
         const seg = decodeSegment(name.slice(0, -'.json'.length))
-        if (seg.complete) {
-          const key = base + seg.text
-          if (key.startsWith(prefix)) out.push({ key, path: join(dir, name) })
-        } else if (compatible(seg.text, partial)) {
-          out.push({ key: undefined, path: join(dir, name) })
-        }
+        if (!unknown && seg.complete) {
+          if ((base + seg.text).startsWith(prefix)) out.push({ key: base + seg.text, path })
+        } else if (unknown || compatible(seg.text, rest)) out.push({ key: undefined, path })
       }
     }
   }
@@ -331,11 +384,43 @@ function compatible(knownPrefix: string, partial: string): boolean {
   return knownPrefix.startsWith(partial) || partial.startsWith(knownPrefix)
 }
 
-async function readDoc(path: string): Promise<FileDoc | undefined> {
+/** A document file that cannot be parsed (torn by a crash outside omega, edited by hand…). */
+class Unreadable {
+  constructor(readonly reason: string) {}
+}
+
+/** The parsed document file, undefined if absent, {@link Unreadable} if it cannot be parsed. */
+async function readDocFile(path: string): Promise<FileDoc | Unreadable | undefined> {
+  let text: string
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as FileDoc
+    text = await readFile(path, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined
+    throw err
+  }
+  let file: FileDoc
+  try {
+    file = JSON.parse(text) as FileDoc
+  } catch (err) {
+    return new Unreadable(`invalid JSON (${text.length} bytes): ${(err as Error).message}`)
+  }
+  if (typeof file !== 'object' || file === null || typeof file.key !== 'string' || typeof file.rev !== 'string' || typeof file.doc !== 'object' || file.doc === null) {
+    return new Unreadable('not a document file (key, rev and doc expected)')
+  }
+  return file
+}
+
+/** {@link readDocFile} for callers that need the document: an unreadable one is E_INTEGRITY naming `key`. */
+async function readDoc(path: string, key: string): Promise<FileDoc | undefined> {
+  const file = await readDocFile(path)
+  if (file instanceof Unreadable) throw errors.unreadableDocument(key, file.reason)
+  return file
+}
+
+/** For reading where an older store may have kept a long key: a path too long for this system holds nothing. */
+function ifTooLong<T>(value: T): (err: unknown) => T {
+  return (err) => {
+    if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') return value
     throw err
   }
 }

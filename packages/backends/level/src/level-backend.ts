@@ -12,6 +12,8 @@ import {
   type CasOptions,
   type JsonObject,
   type ListDocsOptions,
+  type ListedBlob,
+  type ScratchStore,
   type MetadataStore,
   type SignalOptions,
   type StorageBackend,
@@ -52,6 +54,8 @@ interface BlobHeader {
   size: number
   id: string
   chunks: number
+  /** When the header was written (ms since the epoch); absent in stores written before it existed. */
+  at?: number
 }
 
 /** The smallest string greater than every string that starts with `prefix`. */
@@ -74,6 +78,7 @@ export class LevelBackend implements StorageBackend {
   readonly supports: BackendManifest
   readonly blobs: BlobStore
   readonly meta: MetadataStore
+  readonly scratch: ScratchStore
   readonly #db: ClassicLevel<string, unknown>
   readonly #chunkSize: number
 
@@ -91,8 +96,10 @@ export class LevelBackend implements StorageBackend {
       maxFileSize: 16 * 1024 * 1024,
       compression: false,
     } as object)
-    this.blobs = new LevelBlobs(this.#db, this.#chunkSize)
+    const blobs = new LevelBlobs(this.#db, this.#chunkSize)
+    this.blobs = blobs
     this.meta = new LevelMeta(this.#db)
+    this.scratch = new LevelScratch(this.#db, blobs)
   }
 
   /** The underlying database, for diagnostics and tests that tamper with stored bytes. */
@@ -114,6 +121,10 @@ export class LevelBackend implements StorageBackend {
 }
 
 class LevelBlobs implements BlobStore {
+  /** Write ids whose chunks are being written now: never leftovers. */
+  readonly writing = new Set<string>()
+  readonly #publishing = new KeyedMutex()
+
   constructor(
     readonly db: ClassicLevel<string, unknown>,
     readonly chunkSize: number,
@@ -121,7 +132,17 @@ class LevelBlobs implements BlobStore {
 
   async write(source: Uint8Array | AsyncIterable<Uint8Array>, options: SignalOptions = {}): Promise<BlobRef> {
     throwIfAborted(options.signal)
-    const id = randomUUID()
+    // The id starts with its creation time, so leftovers of a killed writer can be aged.
+    const id = `${Date.now().toString(36)}.${randomUUID()}`
+    this.writing.add(id)
+    try {
+      return await this.#write(id, source, options)
+    } finally {
+      this.writing.delete(id)
+    }
+  }
+
+  async #write(id: string, source: Uint8Array | AsyncIterable<Uint8Array>, options: SignalOptions): Promise<BlobRef> {
     const hasher = new HashingReader()
     let index = 0
     let buffer: Uint8Array[] = []
@@ -146,17 +167,21 @@ class LevelBlobs implements BlobStore {
       }
       const sha256 = hasher.digest()
       const size = hasher.size
-      if ((await this.db.get(BLOB + sha256)) !== undefined) {
-        await this.#dropChunks(id, index)
+      // Check and publish under a per-blob mutex: two writers of the same bytes would otherwise both
+      // publish a header, and the chunks of the overwritten one would never be collected.
+      return await this.#publishing.run(sha256, async () => {
+        if ((await this.db.get(BLOB + sha256)) !== undefined) {
+          await this.#dropChunks(id, index)
+          return { sha256, size }
+        }
+        // The last chunk and the header go in one batch: small blobs cost one write.
+        const ops: BatchOperation<ClassicLevel<string, unknown>, string, unknown>[] = []
+        if (buffered > 0) ops.push({ type: 'put', key: chunkKey(id, index++), value: Buffer.concat(buffer, buffered), valueEncoding: 'view' })
+        const header: BlobHeader = { size, id, chunks: index, at: Date.now() }
+        ops.push({ type: 'put', key: BLOB + sha256, value: header })
+        await this.db.batch(ops)
         return { sha256, size }
-      }
-      // The last chunk and the header go in one batch: small blobs cost one write.
-      const ops: BatchOperation<ClassicLevel<string, unknown>, string, unknown>[] = []
-      if (buffered > 0) ops.push({ type: 'put', key: chunkKey(id, index++), value: Buffer.concat(buffer, buffered), valueEncoding: 'view' })
-      const header: BlobHeader = { size, id, chunks: index }
-      ops.push({ type: 'put', key: BLOB + sha256, value: header })
-      await this.db.batch(ops)
-      return { sha256, size }
+      })
     } catch (err) {
       await this.#dropChunks(id, index).catch(() => undefined)
       throw err
@@ -184,18 +209,21 @@ class LevelBlobs implements BlobStore {
   }
 
   async delete(sha256: string): Promise<void> {
-    const header = await this.#header(sha256)
-    if (!header) return
-    await this.db.batch([
-      { type: 'del', key: BLOB + sha256 },
-      ...Array.from({ length: header.chunks }, (_, i) => ({ type: 'del' as const, key: chunkKey(header.id, i) })),
-    ])
+    await this.#publishing.run(sha256, async () => {
+      const header = await this.#header(sha256)
+      if (!header) return
+      await this.db.batch([
+        { type: 'del', key: BLOB + sha256 },
+        ...Array.from({ length: header.chunks }, (_, i) => ({ type: 'del' as const, key: chunkKey(header.id, i) })),
+      ])
+    })
   }
 
-  async *list(options: SignalOptions = {}): AsyncIterable<BlobRef> {
+  async *list(options: SignalOptions = {}): AsyncIterable<ListedBlob> {
     for await (const [key, value] of this.db.iterator({ gte: BLOB, lt: upperBound(BLOB) })) {
       throwIfAborted(options.signal)
-      yield { sha256: key.slice(BLOB.length), size: (value as BlobHeader).size }
+      const header = value as BlobHeader
+      yield { sha256: key.slice(BLOB.length), size: header.size, ...(header.at !== undefined && { modifiedAt: header.at }) }
     }
   }
 
@@ -207,6 +235,45 @@ class LevelBlobs implements BlobStore {
   async #dropChunks(id: string, count: number): Promise<void> {
     if (count === 0) return
     await this.db.batch(Array.from({ length: count }, (_, i) => ({ type: 'del' as const, key: chunkKey(id, i) })))
+  }
+}
+
+/**
+ * Chunks no blob header refers to: left by a writer that was killed before its header write.
+ * Listing reads every chunk key (not values) once; fsck calls it, opening does not.
+ */
+class LevelScratch implements ScratchStore {
+  constructor(
+    readonly db: ClassicLevel<string, unknown>,
+    readonly blobs: LevelBlobs,
+  ) {}
+
+  async *list(options: SignalOptions = {}): AsyncIterable<{ id: string; size: number; modifiedAt: number }> {
+    const live = new Set<string>()
+    for await (const value of this.db.values({ gte: BLOB, lt: upperBound(BLOB) })) live.add((value as BlobHeader).id)
+    const orphans = new Map<string, number>()
+    for await (const key of this.db.keys({ gte: CHUNK, lt: upperBound(CHUNK) })) {
+      throwIfAborted(options.signal)
+      const id = key.slice(CHUNK.length, key.lastIndexOf('!'))
+      if (!live.has(id) && !this.blobs.writing.has(id)) orphans.set(id, (orphans.get(id) ?? 0) + 1)
+    }
+    for (const id of orphans.keys()) {
+      if (this.blobs.writing.has(id)) continue
+      let size = 0
+      for await (const value of this.db.values({ gte: `${CHUNK}${id}!`, lt: upperBound(`${CHUNK}${id}!`), valueEncoding: 'view' })) size += (value as Uint8Array).byteLength
+      const dot = id.indexOf('.')
+      const born = dot > 0 ? parseInt(id.slice(0, dot), 36) : NaN
+      yield { id: `chunks:${id}`, size, modifiedAt: Number.isFinite(born) ? born : 0 }
+    }
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!id.startsWith('chunks:')) throw errors.invalidArgument(`"${id}" is not a leftover of this store`)
+    const writeId = id.slice('chunks:'.length)
+    if (this.blobs.writing.has(writeId)) return
+    const keys: string[] = []
+    for await (const key of this.db.keys({ gte: `${CHUNK}${writeId}!`, lt: upperBound(`${CHUNK}${writeId}!`) })) keys.push(key)
+    if (keys.length > 0) await this.db.batch(keys.map((key) => ({ type: 'del' as const, key })))
   }
 }
 
@@ -222,13 +289,22 @@ class LevelMeta implements MetadataStore {
   constructor(readonly db: ClassicLevel<string, unknown>) {}
 
   async get(key: string): Promise<StoredDoc | undefined> {
-    const entry = (await this.db.get(META + key)) as MetaEntry | undefined
+    const entry = await this.#read(key)
     return entry && { key, doc: entry.d, revision: entry.r }
+  }
+
+  /** The entry under `key`; E_INTEGRITY naming the key if its value is not a document entry. */
+  async #read(key: string): Promise<MetaEntry | undefined> {
+    const text = (await this.db.get(META + key, { valueEncoding: 'utf8' })) as string | undefined
+    if (text === undefined) return undefined
+    const entry = parseEntry(text)
+    if (typeof entry === 'string') throw errors.unreadableDocument(key, entry)
+    return entry
   }
 
   async put(key: string, doc: JsonObject, options: CasOptions): Promise<string> {
     return await this.#mutex.run(key, async () => {
-      const current = (await this.db.get(META + key)) as MetaEntry | undefined
+      const current = await this.#read(key)
       if ((current?.r ?? null) !== options.ifRevision) throw errors.conflict(key)
       const revision = `${this.#boot}.${++this.#seq}`
       await this.db.put(META + key, { r: revision, d: doc } satisfies MetaEntry)
@@ -238,7 +314,7 @@ class LevelMeta implements MetadataStore {
 
   async delete(key: string, options: { readonly ifRevision: string }): Promise<void> {
     await this.#mutex.run(key, async () => {
-      const current = (await this.db.get(META + key)) as MetaEntry | undefined
+      const current = await this.#read(key)
       if (!current) throw errors.notFound('document', key)
       if (current.r !== options.ifRevision) throw errors.conflict(key)
       await this.db.del(META + key)
@@ -246,11 +322,27 @@ class LevelMeta implements MetadataStore {
   }
 
   async *list(prefix: string, options: ListDocsOptions = {}): AsyncIterable<StoredDoc> {
-    const range = { gte: META + prefix, lt: upperBound(META + prefix), reverse: options.reverse ?? false, limit: options.limit ?? -1 }
+    const range = { gte: META + prefix, lt: upperBound(META + prefix), reverse: options.reverse ?? false, limit: options.limit ?? -1, valueEncoding: 'utf8' }
     for await (const [key, value] of this.db.iterator(range)) {
       throwIfAborted(options.signal)
-      const entry = value as MetaEntry
-      yield { key: key.slice(META.length), doc: entry.d, revision: entry.r }
+      const entry = parseEntry(value as string)
+      // One bad value must not fail the listing: it is yielded as unreadable (core skips it, fsck reports it).
+      if (typeof entry === 'string') yield { key: key.slice(META.length), doc: {}, revision: '', unreadable: entry }
+      else yield { key: key.slice(META.length), doc: entry.d, revision: entry.r }
     }
   }
+}
+
+/** A stored document entry, or why the stored value is not one. */
+function parseEntry(text: string): MetaEntry | string {
+  let entry: MetaEntry
+  try {
+    entry = JSON.parse(text) as MetaEntry
+  } catch (err) {
+    return `invalid JSON (${text.length} bytes): ${(err as Error).message}`
+  }
+  if (typeof entry !== 'object' || entry === null || typeof entry.r !== 'string' || typeof entry.d !== 'object' || entry.d === null || Array.isArray(entry.d)) {
+    return 'not a document entry (r and d expected)'
+  }
+  return entry
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { conformance, tempDir } from '@omega/conformance'
 import { LevelBackend } from '@omega/level'
 
@@ -10,5 +11,15 @@ conformance('level', {
     const chunk = Buffer.from((await db.get(key, { valueEncoding: 'view' })) as Uint8Array)
     chunk[0] = chunk[0]! ^ 0xff
     await db.put(key, chunk, { valueEncoding: 'view' })
+  },
+  // Invalid JSON under one key, written through the backend's database.
+  corruptDocument: async (backend, key) => {
+    await (backend as LevelBackend).db.put(`m!${key}`, '{"r":"1","d":{"name":', { valueEncoding: 'utf8' })
+  },
+  // Chunks of a write whose header never came (the writer was killed).
+  leaveTemp: async (backend, modifiedAt) => {
+    const id = `${modifiedAt.toString(36)}.${randomUUID()}`
+    const db = (backend as LevelBackend).db
+    await db.batch([0, 1].map((i) => ({ type: 'put' as const, key: `c!${id}!${String(i).padStart(10, '0')}`, value: new Uint8Array(500), valueEncoding: 'view' })))
   },
 })

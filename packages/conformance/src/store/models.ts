@@ -4,6 +4,7 @@ import { rejectsWith, type BackendSuiteOptions } from '../context.js'
 import { TestLinear, openStore, snapshot } from './open-store.js'
 import { failingBackend } from './failing-backend.js'
 import { sampleTable } from './datasets-tables.js'
+import { LONG_NAMES } from './objects.js'
 
 /** Model versions, tags, revisions, per-version drop and blob collection on the backend. */
 export function modelTests(options: BackendSuiteOptions, bucket: string): void {
@@ -59,6 +60,51 @@ export function modelTests(options: BackendSuiteOptions, bucket: string): void {
         await rejectsWith(om.models.revisions('none'), 'E_NOT_FOUND')
         expect(await om.models.untag('r', 'prod')).toBe(true)
         await rejectsWith(om.models.untag('r', 'prod'), 'E_NOT_FOUND')
+      } finally {
+        await close()
+      }
+    })
+
+    it('tags named like Object.prototype members behave like any other tag', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        await om.models.put(new TestLinear({ w: 1 }), 'p')
+        await om.models.put(new TestLinear({ w: 2 }), 'p')
+        for (const tag of ['__proto__', 'constructor', 'hasOwnProperty', 'toString', 'valueOf']) {
+          const err = await rejectsWith(om.models.get(`p@${tag}`), 'E_NOT_FOUND')
+          expect(err.message).not.toMatch(/native code|function/)
+          await rejectsWith(om.models.untag('p', tag), 'E_NOT_FOUND')
+          expect((await om.models.tag('p@1', tag)).tags).toContain(tag)
+          expect(((await om.models.get(`p@${tag}`)) as TestLinear).w).toBe(1)
+          expect((await om.models.metadata(`p@${tag}`))?.version).toBe(1)
+        }
+        const revs = await om.models.revisions('p')
+        expect(revs.map((r) => r.tags)).toEqual([['__proto__', 'constructor', 'hasOwnProperty', 'toString', 'valueOf'], []])
+        await om.models.tag('p@2', '__proto__')
+        expect((await om.models.revisions('p')).map((r) => r.tags)).toEqual([['constructor', 'hasOwnProperty', 'toString', 'valueOf'], ['__proto__']])
+        for (const tag of ['__proto__', 'constructor', 'hasOwnProperty']) expect(await om.models.untag('p', tag)).toBe(true)
+        expect((await om.models.revisions('p')).map((r) => r.tags)).toEqual([['toString', 'valueOf'], []])
+        await om.models.drop('p@1')
+        expect((await om.models.revisions('p')).map((r) => r.tags)).toEqual([[]])
+        await rejectsWith(om.models.get('p@toString'), 'E_NOT_FOUND')
+      } finally {
+        await close()
+      }
+    })
+
+    it('models with names of 499 multi-byte characters: versions, tags, list and drop', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        for (const name of LONG_NAMES) {
+          await om.models.put(new TestLinear({ w: 1 }), name)
+          await om.models.put(new TestLinear({ w: 2 }), name, { tag: 'prod' })
+          expect(((await om.models.get(`${name}^`)) as TestLinear).w).toBe(1)
+          expect(((await om.models.get(`${name}@prod`)) as TestLinear).w).toBe(2)
+          expect((await om.models.revisions(name)).map((r) => [r.version, r.tags])).toEqual([[1, []], [2, ['prod']]])
+        }
+        expect(await om.models.list()).toEqual([...LONG_NAMES].sort())
+        for (const name of LONG_NAMES) expect(await om.models.drop(name)).toBe(true)
+        expect(await om.models.list()).toEqual([])
       } finally {
         await close()
       }

@@ -1,9 +1,26 @@
-import { OmegaError, type Artifacts, type Handler } from '@omega/core'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Table } from 'apache-arrow'
+import { OmegaError, type Artifacts, type CsvColumnType, type Handler, type JsonObject } from '@omega/core'
 import { describe, expect, it } from 'vitest'
-import { rejectsWith, type BackendSuiteOptions } from '../context.js'
+import { rejectsWith, tempDir, type BackendSuiteOptions } from '../context.js'
 import { openStore, snapshot } from './open-store.js'
 
-const HOSTILE = ['../x', 'a/../../etc/passwd', 'a//b', 'a/./b', '/abs', 'nul\u0000byte', 'x'.repeat(513), 'back\\slash', '..', '.', 'a/']
+const HOSTILE = [
+  '../x', 'a/../../etc/passwd', 'a//b', 'a/./b', '/abs', 'nul\u0000byte', 'x'.repeat(513), 'back\\slash', '..', '.', 'a/',
+  // Lone surrogates: as UTF-8 both become U+FFFD, so they would be one object.
+  'user\uD800', 'user\uDC00', 'a/\uDBFF', '\uDE00\uD83D',
+  // C1 controls and DEL.
+  'next\u0085line', 'csi\u009B', 'pad\u0080', 'del\u007F',
+]
+
+/** Valid names that are long in bytes: 499 characters of 2, 3 and 4 UTF-8 bytes, in one segment or many. */
+export const LONG_NAMES = [
+  '日'.repeat(499),
+  Array.from({ length: 24 }, () => '日'.repeat(20)).join('/').slice(0, 499),
+  Array.from({ length: 130 }, () => 'é😀').join('/').slice(0, 499),
+  `${'ü'.repeat(250)}/${'€'.repeat(248)}`,
+]
 
 /** Store behaviour on the backend: names, errors, listing, buckets, failed puts. */
 export function objectTests(options: BackendSuiteOptions, bucket: string): void {
@@ -134,6 +151,71 @@ export function objectTests(options: BackendSuiteOptions, bucket: string): void 
       }
     })
 
+    it('names of 499 multi-byte characters round-trip: put, get, list, drop', async () => {
+      const { om, raw, close } = await openStore(options, bucket)
+      try {
+        for (const [i, name] of LONG_NAMES.entries()) {
+          expect(name.length).toBeGreaterThanOrEqual(498)
+          expect((await om.datasets.put({ i }, name)).name).toBe(name)
+          await om.datasets.put({ i, again: true }, name)
+        }
+        expect(await om.datasets.list()).toEqual([...LONG_NAMES].sort())
+        for (const [i, name] of LONG_NAMES.entries()) {
+          expect(await om.datasets.get(name)).toEqual({ i, again: true })
+          expect(await om.datasets.list(name)).toEqual([name])
+          const firstSegment = name.split('/')[0]!
+          expect(await om.datasets.list(`${firstSegment.slice(0, 5)}*`)).toEqual(LONG_NAMES.filter((n) => !n.includes('/') && n.startsWith(firstSegment.slice(0, 5))))
+        }
+        for (const name of LONG_NAMES) expect(await om.datasets.drop(name)).toBe(true)
+        expect(await om.datasets.list()).toEqual([])
+        expect((await snapshot(raw)).docs).toEqual([])
+      } finally {
+        await close()
+      }
+    })
+
+    it('attribute keys named like Object.prototype members are kept like any other', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        const attributes = JSON.parse('{"__proto__":{"polluted":1},"constructor":"c","hasOwnProperty":2,"toString":{"a":1}}') as JsonObject
+        const meta = await om.datasets.put({ v: 1 }, 'proto-keys', { attributes })
+        expect(Object.keys(meta.attributes).sort()).toEqual(['__proto__', 'constructor', 'hasOwnProperty', 'toString'])
+        const again = await om.datasets.put({ v: 2 }, 'proto-keys', { attributes: JSON.parse('{"__proto__":{"more":2},"toString":{"b":2}}') as JsonObject })
+        expect(JSON.parse(JSON.stringify(again.attributes))).toEqual(JSON.parse('{"__proto__":{"polluted":1,"more":2},"constructor":"c","hasOwnProperty":2,"toString":{"a":1,"b":2}}'))
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+        expect(Object.getPrototypeOf((await om.datasets.metadata('proto-keys'))!.attributes)).toBe(Object.prototype)
+      } finally {
+        await close()
+      }
+    })
+
+    it('columns named like Object.prototype members are columns like any other (records, ragged records, CSV)', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        const names = ['__proto__', 'constructor', 'hasOwnProperty', 'toString']
+        const record = (values: number[]): Record<string, number> => Object.fromEntries(names.map((n, i) => [n, values[i]!]))
+        await om.datasets.put([record([1, 2, 3, 4]), record([5, 6, 7, 8])], 'proto-columns')
+        const table = (await om.datasets.get('proto-columns')) as Table
+        expect(table.schema.fields.map((f) => f.name)).toEqual(names)
+        // Column by column: Arrow's own row.toJSON() assigns keys and so drops "__proto__".
+        expect(names.map((n) => [...table.getChild(n)!])).toEqual([[1, 5], [2, 6], [3, 7], [4, 8]])
+        // A record lacking "constructor" has null there, not Object.
+        await om.datasets.put([{ a: 1, constructor: 2 }, { a: 3 }], 'ragged')
+        expect([...((await om.datasets.get('ragged')) as Table).getChild('constructor')!]).toEqual([2, null])
+        const csv = join(tempDir('omega-csv-'), 'proto.csv')
+        writeFileSync(csv, `${names.join(',')},a\n1,2,3,4,x\n5,6,7,8,y\n`)
+        const typings: (Record<string, CsvColumnType> | undefined)[] = [undefined, { a: 'utf8' }, JSON.parse('{"constructor":"int32"}') as Record<string, CsvColumnType>]
+        for (const types of typings) {
+          const meta = await om.datasets.readCsv(csv, 'proto-csv', types && { types })
+          expect((meta.kindMeta.columns as { name: string }[]).map((c) => c.name)).toEqual([...names, 'a'])
+        }
+        const err = await rejectsWith(om.datasets.readCsv(csv, 'proto-csv2', { columns: ['valueOf'] }), 'E_INVALID_ARGUMENT')
+        expect(err.message).toContain('its columns: __proto__, constructor, hasOwnProperty, toString, a')
+      } finally {
+        await close()
+      }
+    })
+
     it('buckets are isolated and listed', async () => {
       const { om, close } = await openStore(options, bucket)
       try {
@@ -148,6 +230,8 @@ export function objectTests(options: BackendSuiteOptions, bucket: string): void 
         expect(await om.datasets.exists('only-there')).toBe(false)
         expect(await om.buckets()).toEqual([bucket, 'other-bucket'].sort())
         await rejectsWith(Promise.resolve().then(() => om.bucket('a/b')), 'E_INVALID_NAME')
+        await rejectsWith(Promise.resolve().then(() => om.bucket('b\uD800')), 'E_INVALID_NAME')
+        await rejectsWith(Promise.resolve().then(() => om.bucket('b\u0085')), 'E_INVALID_NAME')
       } finally {
         await close()
       }

@@ -8,6 +8,7 @@ import type {
   CasOptions,
   ListDocsOptions,
   MetadataStore,
+  ScratchStore,
   SignalOptions,
   StorageBackend,
   StoredDoc,
@@ -43,8 +44,13 @@ export class CheckedBackend implements StorageBackend {
       put: (key: string, doc: JsonObject, options: CasOptions) => guard('write metadata', () => meta.put(key, doc, options)),
       delete: (key: string, options: { readonly ifRevision: string }) => guard('delete metadata', () => meta.delete(key, options)),
       list: (prefix: string, options?: ListDocsOptions): AsyncIterable<StoredDoc> =>
-        guardIter('list metadata', () => meta.list(prefix, options)),
+        guardIter('list metadata', () => readable(meta.list(prefix, options), options?.includeUnreadable === true)),
     }
+  }
+
+  /** The backend's leftovers of interrupted writes, if it reports them. */
+  get scratch(): ScratchStore | undefined {
+    return this.inner.scratch
   }
 
   get scheme(): string {
@@ -101,6 +107,11 @@ export class CheckedBackend implements StorageBackend {
       throw OmegaError.is(err) ? err : errors.backend(this.location, op, err)
     }
   }
+}
+
+/** Skips unreadable documents unless asked for: one torn document must not fail a whole listing. */
+async function* readable(source: AsyncIterable<StoredDoc>, includeUnreadable: boolean): AsyncIterable<StoredDoc> {
+  for await (const entry of source) if (includeUnreadable || entry.unreadable === undefined) yield entry
 }
 
 async function* verified(

@@ -8,6 +8,7 @@ import type {
   BlobStore,
   CasOptions,
   ListDocsOptions,
+  ListedBlob,
   MetadataStore,
   SignalOptions,
   StorageBackend,
@@ -44,6 +45,8 @@ export function memoryBackendFactory(url: string): MemoryBackend {
 }
 
 class MemoryBlobs implements BlobStore {
+  /** When each blob was written (ms since the epoch). */
+  readonly #written = new Map<string, number>()
   constructor(readonly map: Map<string, Uint8Array>) {}
 
   async write(source: Uint8Array | AsyncIterable<Uint8Array>, options: SignalOptions = {}): Promise<BlobRef> {
@@ -52,7 +55,10 @@ class MemoryBlobs implements BlobStore {
     // Copy: the caller may reuse its buffer after write() resolves.
     const bytes = (await collectBytes(hasher.pipe(source, options.signal))).slice()
     const sha256 = hasher.digest()
-    if (!this.map.has(sha256)) this.map.set(sha256, bytes)
+    if (!this.map.has(sha256)) {
+      this.map.set(sha256, bytes)
+      this.#written.set(sha256, Date.now())
+    }
     return { sha256, size: bytes.byteLength }
   }
 
@@ -69,10 +75,14 @@ class MemoryBlobs implements BlobStore {
 
   async delete(sha256: string): Promise<void> {
     this.map.delete(sha256)
+    this.#written.delete(sha256)
   }
 
-  async *list(): AsyncIterable<BlobRef> {
-    for (const [sha256, bytes] of [...this.map]) yield { sha256, size: bytes.byteLength }
+  async *list(): AsyncIterable<ListedBlob> {
+    for (const [sha256, bytes] of [...this.map]) {
+      const at = this.#written.get(sha256)
+      yield { sha256, size: bytes.byteLength, ...(at !== undefined && { modifiedAt: at }) }
+    }
   }
 }
 
@@ -82,7 +92,10 @@ class MemoryMeta implements MetadataStore {
 
   async get(key: string): Promise<StoredDoc | undefined> {
     const entry = this.map.get(key)
-    return entry && { key, doc: JSON.parse(entry.doc) as JsonObject, revision: entry.revision }
+    if (!entry) return undefined
+    const doc = parseDoc(entry.doc)
+    if (typeof doc === 'string') throw errors.unreadableDocument(key, doc)
+    return { key, doc, revision: entry.revision }
   }
 
   async put(key: string, doc: JsonObject, options: CasOptions): Promise<string> {
@@ -108,8 +121,20 @@ class MemoryMeta implements MetadataStore {
     for (const key of keys) {
       if (n++ >= limit) return
       throwIfAborted(options.signal)
-      const doc = await this.get(key)
-      if (doc) yield doc
+      const entry = this.map.get(key)
+      if (!entry) continue
+      const doc = parseDoc(entry.doc)
+      yield typeof doc === 'string' ? { key, doc: {}, revision: '', unreadable: doc } : { key, doc, revision: entry.revision }
     }
+  }
+}
+
+/** The stored JSON object, or why it is not one (tests tamper with `data.docs`). */
+function parseDoc(text: string): JsonObject | string {
+  try {
+    const doc = JSON.parse(text) as unknown
+    return doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as JsonObject) : 'not a JSON object'
+  } catch (err) {
+    return `invalid JSON: ${(err as Error).message}`
   }
 }

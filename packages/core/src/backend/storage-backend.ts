@@ -24,11 +24,39 @@ export interface BlobRef {
   readonly size: number
 }
 
+/**
+ * A blob as {@link BlobStore.list} reports it. `modifiedAt` (ms since the epoch) is when the bytes
+ * were last written; backends that know it report it, so that garbage collection can spare blobs
+ * younger than its grace period (a put may be about to reference them). Unknown means "old".
+ */
+export interface ListedBlob extends BlobRef {
+  readonly modifiedAt?: number
+}
+
+/**
+ * Leftovers of writes that never finished (fs temp files, LevelDB chunks no header refers to).
+ * Optional: a backend that can leave none (memory, S3 multipart uploads with a lifecycle rule)
+ * omits it. `om.fsck({ repair: true })` removes entries older than its grace period.
+ */
+export interface ScratchStore {
+  /** Every leftover, any order: an opaque id, its size and when it was last written. */
+  list(options?: SignalOptions): AsyncIterable<{ readonly id: string; readonly size: number; readonly modifiedAt: number }>
+  /** Removes one leftover; a missing one is not an error. */
+  delete(id: string): Promise<void>
+}
+
 /** A metadata document with the opaque revision that compare-and-set compares. */
 export interface StoredDoc {
   readonly key: string
   readonly doc: JsonObject
   readonly revision: string
+  /**
+   * Set (to the reason) when the stored document cannot be parsed (a torn file, invalid JSON):
+   * then `doc` is `{}` and `revision` is `''`. `MetadataStore.list` yields such entries instead of
+   * failing the whole listing; `get` throws E_INTEGRITY naming the key. Core skips them in
+   * listings unless `includeUnreadable` is asked for (fsck reports them as `bad-document`).
+   */
+  readonly unreadable?: string
 }
 
 /** Options of {@link MetadataStore.list}. */
@@ -37,6 +65,8 @@ export interface ListDocsOptions extends SignalOptions {
   readonly reverse?: boolean
   /** At most this many documents. */
   readonly limit?: number
+  /** Core only: also yield unreadable documents (see {@link StoredDoc.unreadable}). Backends always yield them. */
+  readonly includeUnreadable?: boolean
 }
 
 /** Options of {@link MetadataStore.put}: the revision the caller read, or null for "only if absent". */
@@ -66,8 +96,8 @@ export interface BlobStore {
   has(sha256: string): Promise<boolean>
   /** Removes the blob; a missing blob is not an error. Core calls it only for unreferenced blobs. */
   delete(sha256: string): Promise<void>
-  /** Every stored blob, in any order; for garbage collection. */
-  list(options?: SignalOptions): AsyncIterable<BlobRef>
+  /** Every stored blob, in any order, with its age where known; for garbage collection and fsck. */
+  list(options?: SignalOptions): AsyncIterable<ListedBlob>
 }
 
 /**
@@ -76,7 +106,7 @@ export interface BlobStore {
  * document or the new one, never a mix, even if the process dies mid-write.
  */
 export interface MetadataStore {
-  /** The document and its revision, or undefined. */
+  /** The document and its revision, or undefined. An unreadable document throws E_INTEGRITY naming the key. */
   get(key: string): Promise<StoredDoc | undefined>
   /**
    * Writes `doc` only if the stored revision equals `ifRevision` (null: only if no document
@@ -105,6 +135,8 @@ export interface StorageBackend {
   readonly supports: BackendManifest
   readonly blobs: BlobStore
   readonly meta: MetadataStore
+  /** Leftovers of interrupted writes, for fsck (optional). */
+  readonly scratch?: ScratchStore | undefined
   /** Acquires the location; E_LOCKED if another process (or instance) holds it. Idempotent. */
   open(): Promise<void>
   /** Flushes and releases the location. Idempotent. */

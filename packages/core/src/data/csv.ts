@@ -85,6 +85,11 @@ function convert(value: string, type: CsvColumnType, column: string, line: numbe
   }
 }
 
+/** csv-parse builds records with `record[name] = value`, which drops a column named "__proto__": it is kept under this key. */
+const PROTO_KEY = '\u0000__proto__'
+const recordKey = (column: string): string => (column === '__proto__' ? PROTO_KEY : column)
+const columnOf = (key: string): string => (key === PROTO_KEY ? '__proto__' : key)
+
 /**
  * Streams a CSV (header row first) into Tables of `chunkSize` rows with csv-parse. A malformed row
  * (wrong field count, unclosed quote) or a value that does not fit its column throws
@@ -95,22 +100,27 @@ export async function* csvTables(source: Readable, options: ReadCsvOptions = {})
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw errors.invalidArgument(`chunkSize must be a positive integer, got ${String(chunkSize)}`)
   let bytes = 0
   source.on('data', (d: Buffer | string) => (bytes += typeof d === 'string' ? Buffer.byteLength(d) : d.byteLength))
-  const parser = source.pipe(parse({ columns: true, info: true, delimiter: options.delimiter ?? ',', skip_empty_lines: true, bom: true }))
+  const parser = source.pipe(parse({ columns: (names: string[]) => names.map(recordKey), info: true, delimiter: options.delimiter ?? ',', skip_empty_lines: true, bom: true }))
   source.on('error', (err) => parser.destroy(err))
-  let types: Record<string, CsvColumnType> | undefined
+  let types: Map<string, CsvColumnType> | undefined
   let header: string[] | undefined
   let chunk: { record: Record<string, string>; line: number }[] = []
   let rows = 0
   const flush = (): Table => {
-    header ??= options.columns ? [...options.columns] : Object.keys(chunk[0]?.record ?? {})
+    header ??= options.columns ? [...options.columns] : Object.keys(chunk[0]?.record ?? {}).map(columnOf)
+    // Column names are the user's: own-key reads only, so "constructor" is a column like any other.
+    const cell = (record: Record<string, string>, c: string): string => (Object.hasOwn(record, recordKey(c)) ? record[recordKey(c)]! : '')
     if (!types) {
-      types = {}
-      for (const c of header) types[c] = options.types?.[c] ?? inferCsvType(chunk.map((r) => r.record[c] ?? ''))
+      types = new Map()
+      for (const c of header) {
+        const given = options.types && Object.hasOwn(options.types, c) ? options.types[c] : undefined
+        types.set(c, given ?? inferCsvType(chunk.map((r) => cell(r.record, c))))
+      }
     }
     const vectors = Object.fromEntries(
       header.map((c) => {
-        const t = types![c]!
-        const values = chunk.map(({ record, line }) => convert(record[c] ?? '', t, c, line))
+        const t = types!.get(c)!
+        const values = chunk.map(({ record, line }) => convert(cell(record, c), t, c, line))
         return [c, columnVector(c, values, TYPES[t]())]
       }),
     )
@@ -123,8 +133,8 @@ export async function* csvTables(source: Readable, options: ReadCsvOptions = {})
     for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
       throwIfAborted(options.signal)
       if (!header && options.columns) {
-        const missing = options.columns.filter((c) => !(c in record))
-        if (missing.length > 0) throw errors.invalidArgument(`CSV has no column ${missing.map((m) => `"${m}"`).join(', ')}; its columns: ${Object.keys(record).join(', ')}`)
+        const missing = options.columns.filter((c) => !Object.hasOwn(record, recordKey(c)))
+        if (missing.length > 0) throw errors.invalidArgument(`CSV has no column ${missing.map((m) => `"${m}"`).join(', ')}; its columns: ${Object.keys(record).map(columnOf).join(', ')}`)
       }
       chunk.push({ record, line: info.lines })
       if (chunk.length >= chunkSize) yield flush()

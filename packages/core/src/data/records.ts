@@ -144,15 +144,16 @@ export function recordsToTable(records: readonly Row[], schema?: Schema, options
     }
     if (!options.fillMissing) requireColumns(records, names, 'of the stored table', 'give every column (null for no value), or pass fillMissing: true to store nulls')
   }
-  const vectors: Record<string, Vector> = {}
+  // Column names are the user's: own-key reads, and a Map, so "__proto__" or "constructor" is a column like any other.
+  const vectors = new Map<string, Vector>()
   const fields: Field[] = []
   for (const name of names) {
-    const values = records.map((r) => r[name])
+    const values = records.map((r) => (Object.hasOwn(r, name) ? r[name] : undefined))
     const type = schema ? schema.fields.find((f) => f.name === name)!.type : inferType(name, values)
-    vectors[name] = columnVector(name, values, type)
+    vectors.set(name, columnVector(name, values, type))
     fields.push(new Field(name, type, true))
   }
-  return new Table(vectors)
+  return new Table(Object.fromEntries(vectors))
 }
 
 /**
@@ -161,9 +162,9 @@ export function recordsToTable(records: readonly Row[], schema?: Schema, options
  * @throws {OmegaError} E_DATA_SHAPE naming the first record that lacks some and which ones
  */
 export function requireColumns(records: readonly Row[], names: readonly string[], of: string, hint: string): void {
-  const row = records.findIndex((r) => names.some((n) => !(n in r)))
+  const row = records.findIndex((r) => names.some((n) => !Object.hasOwn(r, n)))
   if (row < 0) return
-  const missing = names.filter((n) => !(n in records[row]!))
+  const missing = names.filter((n) => !Object.hasOwn(records[row]!, n))
   throw errors.dataShape(`record ${row} lacks column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} ${of} (${names.join(', ')}); ${hint}`, {
     row,
     missing,

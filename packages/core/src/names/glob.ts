@@ -18,6 +18,16 @@ export function isGlob(text: string): boolean {
 }
 
 /**
+ * The literal text every name a pattern matches starts with (`'runs/2024-'` for `'runs/2024-*'`),
+ * so a listing reads only that key range; `''` for a regular expression or a negated glob.
+ */
+export function literalPrefix(pattern: string | undefined, options: NameFilterOptions = {}): string {
+  if (pattern === undefined || options.regexp === true) return ''
+  const special = /[*?[\]{}()!+@\\|]/.exec(pattern)
+  return special ? pattern.slice(0, special.index) : pattern
+}
+
+/**
  * Builds the predicate `list()` uses. Globs follow picomatch: `*` matches within one `/` segment,
  * `**` across segments, and `*` also matches leading dots (hidden names are filtered separately).
  */

@@ -137,7 +137,7 @@ function parseOperation(raw: string, text: string): NameOperation {
       if (eq < 0 || !ARG_KEY.test(key) || !ARG_VALUE.test(pair.slice(eq + 1))) {
         throw errors.invalidName(raw, `bad argument "${pair}" in "#${op}" (expected key=value)`)
       }
-      if (key in args) throw errors.invalidName(raw, `argument "${key}" given twice`)
+      if (Object.hasOwn(args, key)) throw errors.invalidName(raw, `argument "${key}" given twice`)
       args[key] = pair.slice(eq + 1)
     }
   }

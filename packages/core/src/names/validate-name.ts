@@ -8,8 +8,11 @@ export const MAX_NAME_LENGTH = 512
  * `#` operation, `*` glob), so a stored name may not contain them.
  */
 const RESERVED = /[@^[\]#*]/
+/** C0 controls, DEL and C1 controls (U+0080–U+009F). */
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+/** A UTF-16 surrogate not part of a pair (in `u` mode a class matches only unpaired ones). */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u
 
 /**
  * Validates a plain object name (no suffixes) and returns it.
@@ -22,7 +25,9 @@ export function validateName(name: unknown): string {
   if (name.length > MAX_NAME_LENGTH) {
     throw errors.invalidName(name, `a name may have at most ${MAX_NAME_LENGTH} characters (got ${name.length})`)
   }
-  if (CONTROL.test(name)) throw errors.invalidName(name, 'a name may not contain control characters (NUL, newline, …)')
+  if (CONTROL.test(name)) throw errors.invalidName(name, 'a name may not contain control characters (NUL, newline, U+0080–U+009F, …)')
+  // Stores keep names as UTF-8, where every lone surrogate becomes U+FFFD: two names would be one object.
+  if (LONE_SURROGATE.test(name)) throw errors.invalidName(name, 'a name must be well-formed Unicode (it has an unpaired UTF-16 surrogate)')
   if (name.includes('\\')) throw errors.invalidName(name, 'a name may not contain "\\"; separate segments with "/"')
   const reserved = RESERVED.exec(name)
   if (reserved) throw errors.invalidName(name, `"${reserved[0]}" is reserved by the name grammar`)

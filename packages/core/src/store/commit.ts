@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto'
 import { OmegaError } from '../errors.js'
 import type { JsonObject } from '../json.js'
 import { collectBytes, sha256Hex } from '../backend/hashing.js'
 import type { BlobRef, StorageBackend } from '../backend/storage-backend.js'
 import type { Artifacts, StoredArtifacts } from '../handler/handler.js'
-import type { GcLock } from './gc-lock.js'
+import { pin, unpin } from './blob-refs.js'
 import { IO_CONCURRENCY, forEachLimit } from './pool.js'
 import type { MetadataDoc } from './metadata.js'
 
@@ -12,6 +13,8 @@ export interface WrittenParts {
   readonly parts: Record<string, BlobRef>
   readonly size: number
   readonly sha256: string
+  /** sha256 → the commit id that holds it in the blob's reference record (see blob-refs.ts). */
+  readonly pins: Record<string, string>
 }
 
 /** Writes one named part as a blob during a commit. */
@@ -19,49 +22,56 @@ export type PartWriter = (name: string, source: Uint8Array | AsyncIterable<Uint8
 
 /**
  * The only write path: `produce` writes parts as blobs (it may stream, deciding parts as it goes),
- * then `publish` runs one compare-and-set on one document, all under the shared GC lock. If anything
- * fails before `publish` succeeds, the blobs this call wrote are collected again, so a failed put
- * leaves nothing behind.
+ * each pinned in its reference record before anything relies on it, then `publish` runs one
+ * compare-and-set on one document. If anything fails before `publish` succeeds, this call's pins
+ * are released again (deleting bytes nothing else holds), so a failed put leaves nothing behind.
  */
 export async function commitWith<T>(
   backend: StorageBackend,
-  lock: GcLock,
   signal: AbortSignal | undefined,
   produce: (write: PartWriter) => Promise<void>,
   publish: (written: WrittenParts) => Promise<T>,
 ): Promise<T> {
-  const written: BlobRef[] = []
-  let result: { value: T } | undefined
+  const commitId = randomUUID()
+  const pins: Record<string, string> = {}
+  let published = false
   try {
-    result = await lock.shared(async () => {
-      const parts: Record<string, BlobRef> = {}
-      await produce(async (name, source) => {
-        const ref = await backend.blobs.write(source, { signal })
-        written.push(ref)
-        parts[name] = { sha256: ref.sha256, size: ref.size }
-        return ref
-      })
-      return { value: await publish(describeParts(parts)) }
+    const parts: Record<string, BlobRef> = {}
+    await produce(async (name, source) => {
+      let ref = await backend.blobs.write(source, { signal })
+      if (pins[ref.sha256] === undefined) {
+        pins[ref.sha256] = commitId
+        await pin(backend, ref.sha256, commitId)
+        // A deleter may have removed these bytes between the write and the pin: write them again.
+        if (!(await backend.blobs.has(ref.sha256))) {
+          if (!(source instanceof Uint8Array)) {
+            throw new OmegaError('E_CONFLICT', 'a concurrent drop deleted identical bytes while this put streamed them; nothing was stored, retry the put', {
+              details: { sha256: ref.sha256 },
+            })
+          }
+          ref = await backend.blobs.write(source, { signal })
+        }
+      }
+      parts[name] = { sha256: ref.sha256, size: ref.size }
+      return ref
     })
-    return result.value
+    const value = await publish({ ...describeParts(parts), pins })
+    published = true
+    return value
   } finally {
-    if (!result && written.length > 0) {
-      await collectGarbage(backend, lock, written.map((r) => r.sha256)).catch(() => undefined)
-    }
+    if (!published) await releasePins(backend, pins)
   }
 }
 
 /** {@link commitWith} for artifacts whose parts are known up front. */
 export async function commit<T>(
   backend: StorageBackend,
-  lock: GcLock,
   artifacts: Artifacts,
   signal: AbortSignal | undefined,
   publish: (written: WrittenParts) => Promise<T>,
 ): Promise<T> {
   return await commitWith(
     backend,
-    lock,
     signal,
     async (write) => {
       await forEachLimit(Object.entries(artifacts.parts), IO_CONCURRENCY, async ([name, source]) => {
@@ -73,7 +83,7 @@ export async function commit<T>(
 }
 
 /** The object-level size and address of a set of parts. */
-export function describeParts(parts: Record<string, BlobRef>): WrittenParts {
+export function describeParts(parts: Record<string, BlobRef>): Omit<WrittenParts, 'pins'> {
   const names = Object.keys(parts).sort()
   const size = names.reduce((n, k) => n + parts[k]!.size, 0)
   const sha256 =
@@ -81,28 +91,37 @@ export function describeParts(parts: Record<string, BlobRef>): WrittenParts {
   return { parts, size, sha256 }
 }
 
-/**
- * Deletes those of `candidates` that no metadata document references any more. It scans every
- * document of the backend (cost grows with the number of objects, paid on drop and replace only)
- * under the exclusive GC lock, so no put of this process can be publishing one of them meanwhile.
- */
-export async function collectGarbage(backend: StorageBackend, lock: GcLock, candidates: readonly string[]): Promise<void> {
-  if (candidates.length === 0) return
-  await lock.exclusive(async () => {
-    const pending = new Set(candidates)
-    for await (const { doc } of backend.meta.list('')) {
-      const parts = (doc as { parts?: Record<string, BlobRef> }).parts
-      if (parts) for (const ref of Object.values(parts)) pending.delete(ref.sha256)
-      if (pending.size === 0) return
-    }
-    for (const sha of pending) await backend.blobs.delete(sha)
-  })
+/** The holders a document keeps in reference records: `pins`, sha256 → commit id. */
+export function pinsOf(doc: JsonObject | MetadataDoc | undefined): Record<string, string> {
+  const pins = (doc as { pins?: unknown } | undefined)?.pins
+  return pins && typeof pins === 'object' && !Array.isArray(pins) ? (pins as Record<string, string>) : {}
 }
 
-/** Every blob a document references. */
-export function referencedBlobs(doc: JsonObject | MetadataDoc): string[] {
-  const parts = (doc as { parts?: Record<string, BlobRef> }).parts
-  return parts ? Object.values(parts).map((r) => r.sha256) : []
+/**
+ * Releases the holders of documents that were unpublished (dropped, or replaced by `keep`):
+ * each blob whose last holder goes is deleted. Cost: the dropped object's parts, whatever else the
+ * store holds. Housekeeping after a commit never fails the committed call: a holder left behind
+ * (an error, a crash) only delays reclaiming space until `om.fsck({ repair: true })`.
+ */
+export async function releaseDocs(
+  backend: StorageBackend,
+  removed: readonly (JsonObject | MetadataDoc)[],
+  keep?: JsonObject | MetadataDoc,
+  keepBytes = false,
+): Promise<void> {
+  const kept = pinsOf(keep)
+  const release: Record<string, string>[] = removed.map((d) => {
+    const out: Record<string, string> = {}
+    for (const [sha, holder] of Object.entries(pinsOf(d))) if (kept[sha] !== holder) out[sha] = holder
+    return out
+  })
+  for (const pins of release) await releasePins(backend, pins, keepBytes)
+}
+
+async function releasePins(backend: StorageBackend, pins: Record<string, string>, keepBytes = false): Promise<void> {
+  await forEachLimit(Object.entries(pins), IO_CONCURRENCY, async ([sha, holder]) => {
+    await unpin(backend, sha, holder, keepBytes).catch(() => undefined)
+  })
 }
 
 /** A handler's view of a stored object's parts, read on demand and verified. */

@@ -15,7 +15,7 @@ import { ArrowTableHandler, type TableBatchMeta, type TableKindMeta, type TableS
 import { parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
 import type { StoredDoc } from '../backend/storage-backend.js'
-import { commitWith, describeParts, referencedBlobs, storedArtifacts, type PartWriter } from './commit.js'
+import { commitWith, describeParts, pinsOf, storedArtifacts, type PartWriter } from './commit.js'
 import { metadataToJson, type Metadata, type MetadataDoc } from './metadata.js'
 import { ObjectStore, type GetOptions, type PutOptions } from './object-store.js'
 import { CAS_RETRIES, backoff } from './store-context.js'
@@ -195,7 +195,6 @@ export class DatasetStore extends ObjectStore {
     const batches: TableBatchMeta[] = []
     const doc = await commitWith(
       this.ctx.backend,
-      this.ctx.lock,
       options.signal,
       async (write) => {
         for await (const table of csvTables(input, options)) {
@@ -213,12 +212,13 @@ export class DatasetStore extends ObjectStore {
         const current = stored ? existing : await this.ctx.backend.meta.get(this.key(name))
         const previous = current?.doc as unknown as MetadataDoc | undefined
         const parts = stored ? { ...stored.parts, ...written.parts } : written.parts
-        const doc = this.#docWith(name, handler.kind, kindMeta, parts, previous, options.attributes)
+        const pins = stored ? { ...pinsOf(stored), ...written.pins } : written.pins
+        const doc = this.#docWith(name, handler.kind, kindMeta, parts, pins, previous, options.attributes)
         await this.ctx.backend.meta.put(this.key(name), metadataToJson(doc), { ifRevision: current?.revision ?? null })
         return { doc, replaced: stored ? undefined : previous }
       },
     )
-    if (doc.replaced) await this.collect(referencedBlobs(doc.replaced), doc.doc)
+    if (doc.replaced) await this.collect([doc.replaced], doc.doc)
     return this.present(doc.doc)
   }
 
@@ -326,13 +326,12 @@ export class DatasetStore extends ObjectStore {
     let added: TableBatchMeta[] = []
     const doc = await commitWith(
       this.ctx.backend,
-      this.ctx.lock,
       options.signal,
       async (write: PartWriter) => {
         added = await handler.writeBatches(table, write, prior.length, options.signal)
       },
       async (written) => {
-        const doc = this.#docWith(name, handler.kind, handler.kindMeta(schema, [...prior, ...added]), { ...stored.parts, ...written.parts }, stored, options.attributes)
+        const doc = this.#docWith(name, handler.kind, handler.kindMeta(schema, [...prior, ...added]), { ...stored.parts, ...written.parts }, { ...pinsOf(stored), ...written.pins }, stored, options.attributes)
         await this.ctx.backend.meta.put(this.key(name), metadataToJson(doc), { ifRevision: existing.revision })
         return doc
       },
@@ -347,8 +346,8 @@ export class DatasetStore extends ObjectStore {
     }
   }
 
-  #docWith(name: string, kind: string, kindMeta: JsonObject, parts: MetadataDoc['parts'], previous: MetadataDoc | undefined, attributes: JsonObject | undefined): MetadataDoc {
-    return this.buildDoc(name, kind, kindMeta, describeParts({ ...parts }), previous, attributes)
+  #docWith(name: string, kind: string, kindMeta: JsonObject, parts: MetadataDoc['parts'], pins: Record<string, string>, previous: MetadataDoc | undefined, attributes: JsonObject | undefined): MetadataDoc {
+    return this.buildDoc(name, kind, kindMeta, { ...describeParts({ ...parts }), pins }, previous, attributes)
   }
 
   #tableDoc(meta: MetadataDoc, name: string): MetadataDoc {

@@ -45,6 +45,8 @@ type VersionDoc = MetadataDoc & { version: number }
 interface Head {
   readonly newest: number
   readonly latest: VersionDoc | undefined
+  /** Key of a version document newer than `latest` that cannot be parsed. */
+  readonly unreadable?: string
 }
 
 /**
@@ -65,7 +67,7 @@ export class ModelStore extends ObjectStore {
     const head = await this.#head(name)
     const handler = this.ctx.handlers.select('models', model, { kind: options.kind, existingKind: head.latest?.kind })
     const artifacts = await handler.serialize(model, this.handlerContext(name, options))
-    const doc = await commit(this.ctx.backend, this.ctx.lock, artifacts, options.signal, (written) =>
+    const doc = await commit(this.ctx.backend, artifacts, options.signal, (written) =>
       this.#publish(name, handler.kind, artifacts.kindMeta, written, { attributes: options.attributes, parent: options.parent, head }),
     )
     // A new version carries no tag but the one this put sets.
@@ -105,8 +107,7 @@ export class ModelStore extends ObjectStore {
   async untag(name: string, tag: string): Promise<boolean> {
     validateName(name)
     const changed = await this.#updateTags(name, (tags) => {
-      if (!(tag in tags)) throw errors.notFound(`tag "${tag}" of model`, name, this.bucket)
-      delete tags[tag]
+      if (!tags.delete(tag)) throw errors.notFound(`tag "${tag}" of model`, name, this.bucket)
     })
     return changed
   }
@@ -171,7 +172,7 @@ export class ModelStore extends ObjectStore {
     artifacts: { kindMeta: JsonObject; parts: Readonly<Record<string, Uint8Array>> },
     options: { parent: number | null; attributes?: JsonObject; signal?: AbortSignal },
   ): Promise<Metadata> {
-    const doc = await commit(this.ctx.backend, this.ctx.lock, { kindMeta: artifacts.kindMeta, parts: artifacts.parts }, options.signal, (written) =>
+    const doc = await commit(this.ctx.backend, { kindMeta: artifacts.kindMeta, parts: artifacts.parts }, options.signal, (written) =>
       this.#publish(name, kind, artifacts.kindMeta, written, { attributes: options.attributes, parent: options.parent, signal: options.signal }),
     )
     return { ...this.present(doc), tags: [] }
@@ -200,7 +201,7 @@ export class ModelStore extends ObjectStore {
       if (!stored || isTombstone(stored)) throw await this.#missingVersion(name, `version ${ref.version}`, parsed)
       doc = stored as unknown as VersionDoc
     } else {
-      const version = (await this.#tags(name))[ref.tag]
+      const version = (await this.#tags(name)).get(ref.tag)
       if (version === undefined) {
         if (!(await this.#latest(name))) return undefined
         throw errors.notFound(`tag "${ref.tag}" of model`, name, this.bucket, 'tag a version with om.models.tag(name@version, tag)')
@@ -215,9 +216,9 @@ export class ModelStore extends ObjectStore {
     return versions[index]
   }
 
-  protected override async all(): Promise<MetadataDoc[]> {
+  protected override async all(namePrefix = ''): Promise<MetadataDoc[]> {
     const latest = new Map<string, VersionDoc>()
-    for await (const { doc } of this.ctx.backend.meta.list(objectKey(this.bucket, this.prefix, ''))) {
+    for await (const { doc } of this.ctx.backend.meta.list(objectKey(this.bucket, this.prefix, namePrefix))) {
       if (isTombstone(doc) || typeof doc.version !== 'number') continue
       const v = doc as unknown as VersionDoc
       const prev = latest.get(v.name)
@@ -237,13 +238,13 @@ export class ModelStore extends ObjectStore {
     const tombstone: Tombstone = { dropped: true, version: doc.version }
     await this.ctx.backend.meta.put(key, { ...tombstone, droppedAt: new Date().toISOString() }, { ifRevision: current.revision })
     await this.#updateTags(doc.name, (tags) => {
-      for (const [t, v] of Object.entries(tags)) if (v === doc.version) delete tags[t]
+      for (const [t, v] of tags) if (v === doc.version) tags.delete(t)
     })
     return [current.doc as unknown as MetadataDoc]
   }
 
   protected override async adopt(name: string, source: MetadataDoc, artifacts: { kindMeta: JsonObject; parts: Record<string, AsyncIterable<Uint8Array>> }, attributes: JsonObject): Promise<Metadata> {
-    const doc = await commit(this.ctx.backend, this.ctx.lock, artifacts, undefined, (written) =>
+    const doc = await commit(this.ctx.backend, artifacts, undefined, (written) =>
       this.#publish(name, source.kind, artifacts.kindMeta, written, { attributes }),
     )
     return await this.presentOne(doc)
@@ -293,14 +294,24 @@ export class ModelStore extends ObjectStore {
     }
   }
 
-  /** One reverse scan: the highest version number (tombstones included, so numbers are never reused) and the latest live version. */
+  /**
+   * One reverse scan: the highest version number (tombstones and unreadable documents included, so
+   * numbers are never reused) and the latest live version; `unreadable` names a newer version
+   * document that cannot be parsed (then the latest version is that one, and reading it fails).
+   */
   async #head(name: string): Promise<Head> {
     let newest: number | undefined
-    for await (const { doc } of this.ctx.backend.meta.list(`${this.key(name)}/@`, { reverse: true })) {
-      newest ??= doc.version as number
-      if (!isTombstone(doc)) return { newest, latest: doc as unknown as VersionDoc }
+    let unreadable: string | undefined
+    for await (const entry of this.ctx.backend.meta.list(`${this.key(name)}/@`, { reverse: true, includeUnreadable: true })) {
+      if (entry.unreadable !== undefined) {
+        newest ??= Number(entry.key.slice(entry.key.lastIndexOf('/@') + 2)) || undefined
+        unreadable ??= entry.key
+        continue
+      }
+      newest ??= entry.doc.version as number
+      if (!isTombstone(entry.doc)) return { newest, latest: entry.doc as unknown as VersionDoc, ...(unreadable !== undefined && { unreadable }) }
     }
-    return { newest: newest ?? 0, latest: undefined }
+    return { newest: newest ?? 0, latest: undefined, ...(unreadable !== undefined && { unreadable }) }
   }
 
   async #latest(name: string): Promise<VersionDoc | undefined> {
@@ -312,7 +323,11 @@ export class ModelStore extends ObjectStore {
       if (hit) return hit
     }
     const generation = this.ctx.heads.generation(key)
-    const { latest } = await this.#head(name)
+    const { latest, unreadable } = await this.#head(name)
+    if (unreadable !== undefined) {
+      const err = errors.unreadableDocument(unreadable, 'its latest version document cannot be parsed')
+      throw new OmegaError('E_INTEGRITY', `model "${name}" in bucket "${this.bucket}": ${err.message}`, { details: { name, bucket: this.bucket, key: unreadable } })
+    }
     if (cacheable && latest) this.ctx.heads.set(key, generation, latest)
     return latest
   }
@@ -325,28 +340,28 @@ export class ModelStore extends ObjectStore {
     return out
   }
 
-  async #tags(name: string): Promise<Record<string, number>> {
-    const stored = await this.ctx.backend.meta.get(this.#tagsKey(name))
-    return (stored?.doc.tags as Record<string, number> | undefined) ?? {}
+  async #tags(name: string): Promise<Map<string, number>> {
+    return tagMap((await this.ctx.backend.meta.get(this.#tagsKey(name)))?.doc)
   }
 
   async #setTag(name: string, tag: string, version: number): Promise<void> {
     await this.#updateTags(name, (tags) => {
-      tags[tag] = version
+      tags.set(tag, version)
     })
   }
 
   /** Read-modify-write of the tags document with compare-and-set; true if it changed. */
-  async #updateTags(name: string, update: (tags: Record<string, number>) => void): Promise<boolean> {
+  async #updateTags(name: string, update: (tags: Map<string, number>) => void): Promise<boolean> {
     const key = this.#tagsKey(name)
     for (let attempt = 0; ; attempt++) {
       const current: StoredDoc | undefined = await this.ctx.backend.meta.get(key)
-      const tags = { ...((current?.doc.tags as Record<string, number> | undefined) ?? {}) }
-      const before = JSON.stringify(tags)
+      const tags = tagMap(current?.doc)
+      const before = JSON.stringify([...tags])
       update(tags)
-      if (JSON.stringify(tags) === before) return false
+      if (JSON.stringify([...tags]) === before) return false
       try {
-        await this.ctx.backend.meta.put(key, { tags }, { ifRevision: current?.revision ?? null })
+        // fromEntries defines own keys: a tag named "__proto__" is stored like any other.
+        await this.ctx.backend.meta.put(key, { tags: Object.fromEntries(tags) }, { ifRevision: current?.revision ?? null })
         return true
       } catch (err) {
         if (!OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
@@ -400,6 +415,19 @@ function isTombstone(doc: object): boolean {
   return (doc as { dropped?: unknown }).dropped === true
 }
 
-function tagsOf(tags: Record<string, number>, version: number): string[] {
-  return Object.keys(tags).filter((t) => tags[t] === version).sort()
+function tagsOf(tags: ReadonlyMap<string, number>, version: number): string[] {
+  return [...tags].filter(([, v]) => v === version).map(([t]) => t).sort()
+}
+
+/**
+ * The tags document as a Map of its own keys: tags are user-named, so `constructor` or
+ * `__proto__` must never reach Object.prototype.
+ */
+function tagMap(doc: JsonObject | undefined): Map<string, number> {
+  const tags = new Map<string, number>()
+  const stored = doc?.tags
+  if (stored && typeof stored === 'object' && !Array.isArray(stored)) {
+    for (const [t, v] of Object.entries(stored)) if (typeof v === 'number') tags.set(t, v)
+  }
+  return tags
 }

@@ -1,11 +1,11 @@
 import { OmegaError, errors, throwIfAborted } from '../errors.js'
 import { isPlainObject, mergeAttributes, toJson, type JsonObject } from '../json.js'
-import { isGlob, nameMatcher, type NameFilterOptions } from '../names/glob.js'
+import { isGlob, literalPrefix, nameMatcher, type NameFilterOptions } from '../names/glob.js'
 import { parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
 import type { StoredDoc } from '../backend/storage-backend.js'
 import type { HandlerContext, StoreName } from '../handler/handler.js'
-import { collectGarbage, commit, referencedBlobs, storedArtifacts, type WrittenParts } from './commit.js'
+import { commit, releaseDocs, storedArtifacts, type WrittenParts } from './commit.js'
 import { metadataToJson, type Metadata, type MetadataDoc } from './metadata.js'
 import { IO_CONCURRENCY, limiter } from './pool.js'
 import { CAS_RETRIES, backoff, objectKey, type StoreContext } from './store-context.js'
@@ -97,14 +97,13 @@ export class ObjectStore {
     if (existing && options.replace === false) throw alreadyExists(name, this.bucket)
     const handler = this.ctx.handlers.select(this.store, obj, { kind: options.kind, existingKind: existing?.doc.kind as string | undefined })
     const artifacts = await handler.serialize(obj, this.handlerContext(name, options))
-    const previous = existing?.doc as unknown as MetadataDoc | undefined
-    const meta = await commit(this.ctx.backend, this.ctx.lock, artifacts, options.signal, async (written) => {
+    const { doc: meta, replaced } = await commit(this.ctx.backend, artifacts, options.signal, async (written) => {
       let current: StoredDoc | undefined = existing
       for (let attempt = 0; ; attempt++) {
         const doc = this.buildDoc(name, handler.kind, artifacts.kindMeta, written, current?.doc as unknown as MetadataDoc | undefined, options.attributes)
         try {
           await this.ctx.backend.meta.put(key, metadataToJson(doc), { ifRevision: current?.revision ?? null })
-          return doc
+          return { doc, replaced: current?.doc }
         } catch (err) {
           if (!OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
           await backoff(attempt)
@@ -113,7 +112,7 @@ export class ObjectStore {
         }
       }
     })
-    if (previous) await this.collect(referencedBlobs(previous), meta)
+    if (replaced) await this.collect([replaced], meta)
     return this.present(meta)
   }
 
@@ -157,7 +156,8 @@ export class ObjectStore {
   async list(pattern?: string, options: ListOptions = {}): Promise<string[] | Metadata[]> {
     const match = nameMatcher(pattern, options)
     const out: MetadataDoc[] = []
-    for (const meta of await this.all()) {
+    // Only the key range the pattern can match is read: a glob drop costs its matches, not the store.
+    for (const meta of await this.all(literalPrefix(pattern, options))) {
       if (match(meta.name) && (options.kind === undefined || meta.kind === options.kind)) out.push(meta)
     }
     out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -186,7 +186,7 @@ export class ObjectStore {
       if (options.force) return true
       throw this.notFound(parsed)
     }
-    await this.collect(removed.flatMap((d) => referencedBlobs(d)))
+    await this.collect(removed)
     return true
   }
 
@@ -223,12 +223,12 @@ export class ObjectStore {
   protected async adopt(name: string, source: MetadataDoc, artifacts: { kindMeta: JsonObject; parts: Record<string, AsyncIterable<Uint8Array>> }, attributes: JsonObject): Promise<Metadata> {
     const key = this.key(name)
     const existing = await this.ctx.backend.meta.get(key)
-    const meta = await commit(this.ctx.backend, this.ctx.lock, artifacts, undefined, async (written) => {
+    const meta = await commit(this.ctx.backend, artifacts, undefined, async (written) => {
       const doc = { ...this.buildDoc(name, source.kind, artifacts.kindMeta, written, undefined, undefined), attributes }
       await this.ctx.backend.meta.put(key, metadataToJson(doc), { ifRevision: existing?.revision ?? null })
       return doc
     })
-    if (existing) await this.collect(referencedBlobs(existing.doc), meta)
+    if (existing) await this.collect([existing.doc], meta)
     return this.present(meta)
   }
 
@@ -247,10 +247,10 @@ export class ObjectStore {
     return (await this.ctx.backend.meta.get(this.key(parsed.name)))?.doc as unknown as MetadataDoc | undefined
   }
 
-  /** Every object's metadata, any order. */
-  protected async all(): Promise<MetadataDoc[]> {
+  /** Every object's metadata whose name starts with `namePrefix`, any order. */
+  protected async all(namePrefix = ''): Promise<MetadataDoc[]> {
     const out: MetadataDoc[] = []
-    const start = objectKey(this.bucket, this.prefix, '')
+    const start = objectKey(this.bucket, this.prefix, namePrefix)
     for await (const { doc } of this.ctx.backend.meta.list(start)) out.push(doc as unknown as MetadataDoc)
     return out
   }
@@ -286,7 +286,9 @@ export class ObjectStore {
   }
 
   protected present(meta: MetadataDoc): Metadata {
-    return toJson(meta) as unknown as Metadata
+    // `pins` is the store's own bookkeeping (reference records), not part of Metadata.
+    const { pins: _pins, ...shown } = meta as MetadataDoc & { pins?: unknown }
+    return toJson(shown) as unknown as Metadata
   }
 
   protected notFound(parsed: ParsedName): OmegaError {
@@ -314,7 +316,8 @@ export class ObjectStore {
       createdAt: previous?.createdAt ?? now,
       modifiedAt: now,
       parts: written.parts,
-    }
+      pins: written.pins,
+    } as MetadataDoc
   }
 
   protected handlerContext(name: string, options: Readonly<Record<string, unknown>>): HandlerContext {
@@ -322,10 +325,12 @@ export class ObjectStore {
     return { name, store: this.store, options, ...(signal && { signal }) }
   }
 
-  /** Garbage-collects blobs that `keep` does not use and no other document references. */
-  protected async collect(candidates: readonly string[], keep?: MetadataDoc): Promise<void> {
-    const kept = new Set(keep ? referencedBlobs(keep) : [])
-    await collectGarbage(this.ctx.backend, this.ctx.lock, [...new Set(candidates)].filter((s) => !kept.has(s)))
+  /**
+   * Releases the blobs of unpublished documents that `keep` does not hold; a blob nothing holds
+   * any more is deleted. Never fails the committed call that runs it (see `releaseDocs`).
+   */
+  protected async collect(removed: readonly (MetadataDoc | JsonObject)[], keep?: MetadataDoc): Promise<void> {
+    await releaseDocs(this.ctx.backend, removed, keep, !this.ctx.refsComplete).catch(() => undefined)
   }
 }
 

@@ -1,13 +1,17 @@
 import type { CheckedBackend } from '../backend/checked-backend.js'
 import type { HandlerRegistry } from '../handler/handler-registry.js'
-import type { GcLock } from './gc-lock.js'
 
 /** What every store of one Omega instance shares. Buckets share all of it but the bucket name. */
 export interface StoreContext {
   readonly backend: CheckedBackend
   readonly handlers: HandlerRegistry
-  readonly lock: GcLock
   readonly bucket: string
+  /**
+   * False while documents written before reference records existed may still use blobs: then a
+   * drop leaves bytes whose last holder goes to `om.fsck({ repair: true })`, which adopts such
+   * documents and lifts this.
+   */
+  readonly refsComplete: boolean
   /** Latest-version lookups of this instance (used only where no other process can write). */
   readonly heads: HeadCache
 }
