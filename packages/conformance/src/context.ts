@@ -9,10 +9,10 @@ export interface BackendSuiteOptions {
   /** A fresh, unopened backend at `location` (a new temp location when omitted). Called many times. */
   factory(location?: string): StorageBackend | Promise<StorageBackend>
   /**
-   * Flips one byte of a stored blob of an open backend. Without it the integrity tests are
-   * reported as skipped, never silently dropped.
+   * Flips one byte (at `offset`, default 0) of a stored blob of an open backend. Without it the
+   * integrity tests are reported as skipped, never silently dropped.
    */
-  tamper?(backend: StorageBackend, sha256: string): Promise<void>
+  tamper?(backend: StorageBackend, sha256: string, offset?: number): Promise<void>
   /** Replaces the stored document under `key` with unparseable bytes (a torn write). Without it those tests are skipped. */
   corruptDocument?(backend: StorageBackend, key: string): Promise<void>
   /**

@@ -15,6 +15,8 @@ import { tableTests } from './store/datasets-tables.js'
 import { tableLayoutTests } from './store/datasets-layout.js'
 import { otherDatasetTests } from './store/datasets-other.js'
 import { integrityTests } from './store/integrity.js'
+import { verifiedStreamTests } from './store/verified-streams.js'
+import { hostileDataTests } from './store/hostile-data.js'
 
 export type { BackendSuiteOptions } from './context.js'
 export { tempDir, removeTempDirs, rejectsWith, everyByte, chunked } from './context.js'
@@ -42,6 +44,8 @@ export function storeSuite(name: string, options: BackendSuiteOptions): void {
       tableLayoutTests(options, bucket)
       otherDatasetTests(options, bucket)
       integrityTests(options, bucket)
+      verifiedStreamTests(options, bucket)
+      hostileDataTests(options, bucket)
     })
   }
 }

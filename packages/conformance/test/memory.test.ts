@@ -3,8 +3,8 @@ import { conformance } from '@omega/conformance'
 
 conformance('memory', {
   factory: () => new MemoryBackend(),
-  tamper: async (backend, sha256) => {
+  tamper: async (backend, sha256, offset = 0) => {
     const bytes = (backend as MemoryBackend).data.blobs.get(sha256)!
-    bytes[0] = bytes[0]! ^ 0xff
+    bytes[offset] = bytes[offset]! ^ 0xff
   },
 })

@@ -35,6 +35,8 @@ export type {
 } from './backend/storage-backend.js'
 export { MemoryBackend, memoryBackendFactory } from './backend/memory-backend.js'
 export { CheckedBackend } from './backend/checked-backend.js'
+export type { CheckedBlobStore, VerifiedReadOptions } from './backend/checked-backend.js'
+export type { PartRef, ChunkDigests } from './backend/chunk-digests.js'
 export { HashingReader, sha256Hex, isSha256, chunksOf, collectBytes } from './backend/hashing.js'
 
 export type { Metadata } from './store/metadata.js'

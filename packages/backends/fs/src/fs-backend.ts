@@ -22,6 +22,7 @@ import {
 } from '@omega/core'
 import { withFileLock } from './fs-lock.js'
 import { FsScratch } from './fs-scratch.js'
+import { Unreadable, ifTooLong, readDoc, readDocFile, type FileDoc } from './doc-file.js'
 import { decodeSegment, encodeKey, encodePlainKey, encodeSegment, keptDirectories } from './key-path.js'
 
 /** Options of {@link FsBackend}. */
@@ -32,12 +33,6 @@ export interface FsBackendOptions {
    * @default true
    */
   readonly fsync?: boolean
-}
-
-interface FileDoc {
-  key: string
-  rev: string
-  doc: JsonObject
 }
 
 /** Blobs up to this size are read with one readFile instead of a stream. */
@@ -382,47 +377,6 @@ class FsMeta implements MetadataStore {
 /** For a hashed (truncated) segment: could the full segment start with `partial`? */
 function compatible(knownPrefix: string, partial: string): boolean {
   return knownPrefix.startsWith(partial) || partial.startsWith(knownPrefix)
-}
-
-/** A document file that cannot be parsed (torn by a crash outside omega, edited by hand…). */
-class Unreadable {
-  constructor(readonly reason: string) {}
-}
-
-/** The parsed document file, undefined if absent, {@link Unreadable} if it cannot be parsed. */
-async function readDocFile(path: string): Promise<FileDoc | Unreadable | undefined> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined
-    throw err
-  }
-  let file: FileDoc
-  try {
-    file = JSON.parse(text) as FileDoc
-  } catch (err) {
-    return new Unreadable(`invalid JSON (${text.length} bytes): ${(err as Error).message}`)
-  }
-  if (typeof file !== 'object' || file === null || typeof file.key !== 'string' || typeof file.rev !== 'string' || typeof file.doc !== 'object' || file.doc === null) {
-    return new Unreadable('not a document file (key, rev and doc expected)')
-  }
-  return file
-}
-
-/** {@link readDocFile} for callers that need the document: an unreadable one is E_INTEGRITY naming `key`. */
-async function readDoc(path: string, key: string): Promise<FileDoc | undefined> {
-  const file = await readDocFile(path)
-  if (file instanceof Unreadable) throw errors.unreadableDocument(key, file.reason)
-  return file
-}
-
-/** For reading where an older store may have kept a long key: a path too long for this system holds nothing. */
-function ifTooLong<T>(value: T): (err: unknown) => T {
-  return (err) => {
-    if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') return value
-    throw err
-  }
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -256,6 +256,11 @@ export async function assessLock(seen: ObservedLock, t: LockTimings = LOCK_TIMIN
   return lease(`pid ${o.pid} (no /proc to tell a reused pid)`)
 }
 
+/** The id in the names of the guards that breakers of the lock observed as `seen` take. */
+export function guardId(seen: ObservedLock): string {
+  return createHash('sha256').update(seen.identity).digest('hex').slice(0, 16)
+}
+
 /**
  * Removes the lock observed as `seen`, and nothing else, however many waiters try at once.
  *
@@ -276,8 +281,7 @@ export async function breakStaleLock(
   t: LockTimings = LOCK_TIMINGS,
   tempPath?: string,
 ): Promise<boolean> {
-  const id = createHash('sha256').update(seen.identity).digest('hex').slice(0, 16)
-  const guard = (n: number): string => `${lockPath}.break-${id}-${n}`
+  const guard = (n: number): string => `${lockPath}.break-${guardId(seen)}-${n}`
   const owner: LockOwner = { ...selfIdentity(), token: randomBytes(12).toString('base64url'), since: new Date().toISOString() }
   const temp = tempPath ?? `${lockPath}.${owner.token}`
   held.add(owner.token)

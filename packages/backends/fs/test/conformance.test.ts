@@ -3,10 +3,10 @@ import { join } from 'node:path'
 import { conformance, tempDir, type BackendSuiteOptions } from '@omega/conformance'
 import { FsBackend } from '@omega/fs'
 
-const tamper = async (backend: unknown, sha256: string): Promise<void> => {
+const tamper = async (backend: unknown, sha256: string, offset = 0): Promise<void> => {
   const path = (backend as FsBackend).blobPath(sha256)
   const bytes = await readFile(path)
-  bytes[0] = bytes[0]! ^ 0xff
+  bytes[offset] = bytes[offset]! ^ 0xff
   await writeFile(path, bytes)
 }
 

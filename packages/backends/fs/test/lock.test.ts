@@ -206,4 +206,39 @@ describe('fs document locks', () => {
       expect(err.message).toContain(`process ${process.pid}`)
     })
   })
+
+  it('fsck reports the lock of a killed writer and a dead breaker\'s guard as stale-temp, repair removes them, a live lock stays', async () => {
+    const dir = tempDir('omega-fslock-')
+    const { Omega } = await import('@omega/core')
+    const fsPlugin = new URL('../dist/index.js', import.meta.url).href
+    const om = await Omega.open({ store: `fs:${dir}`, plugins: [fsPlugin], fs: { fsync: false } })
+    try {
+      await om.datasets.put({ a: 1 }, 'held', { kind: 'json' })
+      await om.datasets.put({ b: 2 }, 'live', { kind: 'json' })
+      const metaFiles = (await readdir(join(dir, 'meta'), { recursive: true })).filter((f) => f.endsWith('.json'))
+      const heldDoc = join(dir, 'meta', metaFiles.find((f) => f.endsWith('held.json'))!)
+      const liveDoc = join(dir, 'meta', metaFiles.find((f) => f.endsWith('live.json'))!)
+      await kill(await holder(heldDoc))
+      // A breaker that died after removing the lock it guarded left its guard.
+      await writeFile(`${heldDoc}.lock.break-0123456789abcdef-0`, JSON.stringify(ownerOf(await deadPid())))
+      const live = await holder(liveDoc)
+      try {
+        const report = await om.fsck({ graceMs: 0 })
+        const stale = report.problems.filter((p) => p.kind === 'stale-temp').map((p) => [p.key, p.detail])
+        expect(stale).toEqual([
+          [expect.stringMatching(/held\.json\.lock$/), expect.stringMatching(/owner is gone \(process \d+ is gone\)/)],
+          [expect.stringMatching(/held\.json\.lock\.break-0123456789abcdef-0$/), expect.stringContaining('breaker that died')],
+        ])
+        await om.fsck({ repair: true, graceMs: 0 })
+        expect(existsSync(`${heldDoc}.lock`)).toBe(false)
+        expect(existsSync(`${heldDoc}.lock.break-0123456789abcdef-0`)).toBe(false)
+        expect(existsSync(`${liveDoc}.lock`), 'a live writer keeps its lock').toBe(true)
+        expect((await om.fsck({ repair: true, graceMs: 0 })).problems).toEqual([])
+      } finally {
+        await kill(live)
+      }
+    } finally {
+      await om.close()
+    }
+  })
 })

@@ -4,13 +4,20 @@ import { LevelBackend } from '@omega/level'
 
 conformance('level', {
   factory: (dir = tempDir('omega-level-')) => new LevelBackend(dir),
-  tamper: async (backend, sha256) => {
+  tamper: async (backend, sha256, offset = 0) => {
     const db = (backend as LevelBackend).db
     const header = (await db.get(`b!${sha256}`)) as { id: string }
-    const key = `c!${header.id}!${'0'.padStart(10, '0')}`
-    const chunk = Buffer.from((await db.get(key, { valueEncoding: 'view' })) as Uint8Array)
-    chunk[0] = chunk[0]! ^ 0xff
-    await db.put(key, chunk, { valueEncoding: 'view' })
+    // Walk the chunks to the one that holds `offset`.
+    for (let i = 0, start = 0; ; i++) {
+      const key = `c!${header.id}!${String(i).padStart(10, '0')}`
+      const chunk = Buffer.from((await db.get(key, { valueEncoding: 'view' })) as Uint8Array)
+      if (offset < start + chunk.byteLength) {
+        chunk[offset - start] = chunk[offset - start]! ^ 0xff
+        await db.put(key, chunk, { valueEncoding: 'view' })
+        return
+      }
+      start += chunk.byteLength
+    }
   },
   // Invalid JSON under one key, written through the backend's database.
   corruptDocument: async (backend, key) => {

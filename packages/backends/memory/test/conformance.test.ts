@@ -3,9 +3,10 @@ import { MemoryBackend } from '@omega/memory'
 
 conformance('memory (package)', {
   factory: () => new MemoryBackend(),
-  tamper: async (backend, sha256) => {
+  tamper: async (backend, sha256, offset) => {
     const bytes = (backend as MemoryBackend).data.blobs.get(sha256)!
-    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x01
+    const at = offset ?? bytes.length - 1
+    bytes[at] = bytes[at]! ^ 0x01
   },
   corruptDocument: async (backend, key) => {
     const docs = (backend as MemoryBackend).data.docs

@@ -1,9 +1,9 @@
 import { OmegaError, errors, throwIfAborted } from '../errors.js'
 import type { JsonObject } from '../json.js'
+import { LEAF_SIZE, LeafHasher, integrityError, partRef, verifyChunks, type ChunkDigests, type PartRef } from './chunk-digests.js'
 import { HashingReader } from './hashing.js'
 import type {
   BackendManifest,
-  BlobRef,
   BlobStore,
   CasOptions,
   ListDocsOptions,
@@ -14,14 +14,30 @@ import type {
   StoredDoc,
 } from './storage-backend.js'
 
+/** Options of a verified blob read: what the part entry recorded. */
+export interface VerifiedReadOptions extends SignalOptions {
+  /** The recorded length: a blob of another length is E_INTEGRITY. */
+  readonly size?: number
+  /** The recorded chunk digests: each chunk is verified before any byte of it is delivered. */
+  readonly chunks?: ChunkDigests
+}
+
+/** The blob half as core sees it: writes also record chunk digests, reads verify them. */
+export interface CheckedBlobStore extends BlobStore {
+  write(source: Uint8Array | AsyncIterable<Uint8Array>, options?: SignalOptions): Promise<PartRef>
+  read(sha256: string, options?: VerifiedReadOptions): AsyncIterable<Uint8Array>
+}
+
 /**
  * The wrapper core puts around every backend: it refuses calls on a closed store, maps any
  * non-Omega error to E_BACKEND (keeping the original as `cause`), and verifies every blob read
  * against its sha256 and size, so no backend can hand out corrupted bytes (E_INTEGRITY).
- * Invariants live here once instead of in each backend.
+ * Writes record per-chunk digests ({@link PartRef}); reads given them verify each chunk before
+ * delivering it, so no unverified byte reaches a caller. Invariants live here once instead of in
+ * each backend, so every backend (and any future one) gets them unchanged.
  */
 export class CheckedBackend implements StorageBackend {
-  readonly blobs: BlobStore
+  readonly blobs: CheckedBlobStore
   readonly meta: MetadataStore
   #open = false
 
@@ -31,10 +47,19 @@ export class CheckedBackend implements StorageBackend {
     const blobs = inner.blobs
     const meta = inner.meta
     this.blobs = {
-      write: (source: Uint8Array | AsyncIterable<Uint8Array>, options?: SignalOptions): Promise<BlobRef> =>
-        guard('write a blob', () => blobs.write(source, options)),
-      read: (sha256: string, options?: SignalOptions & { size?: number }): AsyncIterable<Uint8Array> =>
-        guardIter('read a blob', () => verified(sha256, options?.size, blobs.read(sha256, options), options?.signal)),
+      write: (source: Uint8Array | AsyncIterable<Uint8Array>, options?: SignalOptions): Promise<PartRef> =>
+        guard('write a blob', async () => {
+          const hasher = new LeafHasher()
+          if (source instanceof Uint8Array) hasher.update(source)
+          const ref = await blobs.write(source instanceof Uint8Array ? source : hasher.pipe(source), options)
+          return partRef(ref, hasher)
+        }),
+      read: (sha256: string, options?: VerifiedReadOptions): AsyncIterable<Uint8Array> =>
+        guardIter('read a blob', () => {
+          const source = blobs.read(sha256, options?.signal ? { signal: options.signal } : undefined)
+          const { size, chunks, signal } = options ?? {}
+          return size !== undefined && chunks !== undefined ? verifyChunks(sha256, size, chunks, source, signal) : verified(sha256, size, source, signal)
+        }),
       has: (sha256: string) => guard('check a blob', () => blobs.has(sha256)),
       delete: (sha256: string) => guard('delete a blob', () => blobs.delete(sha256)),
       list: (options?: SignalOptions) => guardIter('list blobs', () => blobs.list(options)),
@@ -122,25 +147,19 @@ async function* verified(
 ): AsyncIterable<Uint8Array> {
   throwIfAborted(signal)
   const hasher = new HashingReader()
-  // Hold back the last chunk until the hash is checked, so a consumer that stops early still gets
-  // only bytes that are part of a verified prefix; the final chunk is released after verification.
-  let pending: Uint8Array | undefined
+  // A blob of at most one leaf (or one written before chunk digests were recorded, whose size is
+  // unknown or larger) is verified whole. Up to one leaf, every piece is held back until the hash
+  // matched; past that (old objects only) all but the last piece go out before the check.
+  const holdAll = size !== undefined && size <= LEAF_SIZE
+  const held: Uint8Array[] = []
   for await (const chunk of hasher.pipe(source, signal)) {
-    if (pending) yield pending
-    pending = chunk
-    if (size !== undefined && hasher.size > size) throw integrity(sha256, `is longer than its recorded ${size} bytes`)
+    if (size !== undefined && hasher.size > size) throw integrityError(sha256, `is longer than its recorded ${size} bytes`)
+    if (!holdAll && held.length > 0) yield held.pop()!
+    held.push(chunk)
   }
   if (size !== undefined && hasher.size !== size) {
-    throw integrity(sha256, `has ${hasher.size} bytes, ${size} were recorded (truncated?)`)
+    throw integrityError(sha256, `has ${hasher.size} bytes, ${size} were recorded (truncated?)`)
   }
-  if (hasher.digest() !== sha256) throw integrity(sha256, `does not match its sha256 (stored bytes were modified)`)
-  if (pending) yield pending
-}
-
-function integrity(sha256: string, what: string): OmegaError {
-  return new OmegaError(
-    'E_INTEGRITY',
-    `stored blob ${sha256.slice(0, 12)}… ${what}; restore it from a backup or put the object again`,
-    { details: { sha256 } },
-  )
+  if (hasher.digest() !== sha256) throw integrityError(sha256, `does not match its sha256 (stored bytes were modified)`)
+  for (const chunk of held) yield chunk
 }

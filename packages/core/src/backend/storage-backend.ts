@@ -40,7 +40,7 @@ export interface ListedBlob extends BlobRef {
  */
 export interface ScratchStore {
   /** Every leftover, any order: an opaque id, its size and when it was last written. */
-  list(options?: SignalOptions): AsyncIterable<{ readonly id: string; readonly size: number; readonly modifiedAt: number }>
+  list(options?: SignalOptions): AsyncIterable<{ readonly id: string; readonly size: number; readonly modifiedAt: number; readonly detail?: string }>
   /** Removes one leftover; a missing one is not an error. */
   delete(id: string): Promise<void>
 }

@@ -172,9 +172,13 @@ export function encodeSchema(schema: Schema): Uint8Array {
 
 /** Decodes a schema stored by {@link encodeSchema} (read with the stream reader: `tableFromIPC` would build an empty batch, quadratic in the number of columns). */
 export function decodeSchema(bytes: Uint8Array): Schema {
-  const reader = RecordBatchReader.from(bytes)
-  reader.open()
-  return reader.schema
+  try {
+    const reader = RecordBatchReader.from(bytes)
+    reader.open()
+    return reader.schema
+  } catch (err) {
+    throw new OmegaError('E_INTEGRITY', `a stored table schema is not readable Arrow IPC (${(err as Error).message}); put the dataset again`, { cause: err })
+  }
 }
 
 /** A schema as JSON for metadata: name, type and nullability per column. */

@@ -28,6 +28,14 @@ export interface EstimatorClass<M extends object = object> {
 export interface EstimatorAdapter<M extends object = object> {
   toJSON?(model: M): JsonValue
   load?(json: JsonValue): M
+  /**
+   * Checks stored JSON before `load` (or `create`, for an unfitted model) sees it: its structure,
+   * and every count or size a loader loops over or allocates against the data actually present
+   * (`byteLength` is the stored part's size). Stored bytes may be hostile: a framework's `load`
+   * usually trusts them, and 88 bytes claiming 1e9 classes can abort the process. Throw to refuse;
+   * the handler reports E_MODEL_LOAD naming the object.
+   */
+  validate?(json: JsonValue, byteLength: number, fitted: boolean): void
   /** Fits and returns the fitted model (the same instance or a new one). */
   fit?(model: M, X: Matrix, y: Target | undefined, params: JsonObject): M | Promise<M>
   partialFit?(model: M, X: Matrix, y: Target | undefined, params: JsonObject): M | Promise<M>
@@ -108,6 +116,8 @@ export class EstimatorHandler<M extends object = object> implements ModelHandler
     try {
       doc = JSON.parse(new TextDecoder().decode(bytes)) as StoredEstimator
       if (!isPlainObject(doc) || typeof doc.fitted !== 'boolean') throw new Error('not an estimator document')
+      if (!doc.fitted && !isPlainObject(doc.model)) throw new Error('the hyper-parameters of an unfitted model must be an object')
+      this.adapter.validate?.(doc.model, bytes.byteLength, doc.fitted)
       if (!doc.fitted) return this.adapter.create!(doc.model as JsonObject)
       return this.adapter.load ? this.adapter.load(doc.model) : this.cls.load!(doc.model)
     } catch (err) {

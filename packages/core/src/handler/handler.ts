@@ -15,11 +15,13 @@ export interface Artifacts {
 
 /** What `deserialize` gets: metadata at once, parts on demand (a column selector reads only its columns). */
 export interface StoredArtifacts {
+  /** The stored object's name, for messages (absent for artifacts a runtime holds in memory). */
+  readonly name?: string
   readonly kindMeta: JsonObject
   readonly partNames: readonly string[]
   /** The part's bytes, verified against its sha256 (E_INTEGRITY otherwise). */
   bytes(part: string): Promise<Uint8Array>
-  /** The part's bytes as a stream, verified as it ends. */
+  /** The part's bytes as a stream; each chunk is verified before it is delivered. */
   stream(part: string): AsyncIterable<Uint8Array>
   /** The part's recorded size in bytes. */
   size(part: string): number

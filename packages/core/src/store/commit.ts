@@ -3,6 +3,7 @@ import { OmegaError } from '../errors.js'
 import type { JsonObject } from '../json.js'
 import { collectBytes, sha256Hex } from '../backend/hashing.js'
 import type { BlobRef, StorageBackend } from '../backend/storage-backend.js'
+import type { PartRef } from '../backend/chunk-digests.js'
 import type { Artifacts, StoredArtifacts } from '../handler/handler.js'
 import { pin, unpin } from './blob-refs.js'
 import { IO_CONCURRENCY, forEachLimit } from './pool.js'
@@ -10,7 +11,7 @@ import type { MetadataDoc } from './metadata.js'
 
 /** Blobs written for one object, and the address that stands for all of them. */
 export interface WrittenParts {
-  readonly parts: Record<string, BlobRef>
+  readonly parts: Record<string, PartRef>
   readonly size: number
   readonly sha256: string
   /** sha256 → the commit id that holds it in the blob's reference record (see blob-refs.ts). */
@@ -36,9 +37,9 @@ export async function commitWith<T>(
   const pins: Record<string, string> = {}
   let published = false
   try {
-    const parts: Record<string, BlobRef> = {}
+    const parts: Record<string, PartRef> = {}
     await produce(async (name, source) => {
-      let ref = await backend.blobs.write(source, { signal })
+      let ref: PartRef = await backend.blobs.write(source, { signal })
       if (pins[ref.sha256] === undefined) {
         pins[ref.sha256] = commitId
         await pin(backend, ref.sha256, commitId)
@@ -52,7 +53,7 @@ export async function commitWith<T>(
           ref = await backend.blobs.write(source, { signal })
         }
       }
-      parts[name] = { sha256: ref.sha256, size: ref.size }
+      parts[name] = { sha256: ref.sha256, size: ref.size, ...(ref.chunks && { chunks: ref.chunks }) }
       return ref
     })
     const value = await publish({ ...describeParts(parts), pins })
@@ -83,7 +84,7 @@ export async function commit<T>(
 }
 
 /** The object-level size and address of a set of parts. */
-export function describeParts(parts: Record<string, BlobRef>): Omit<WrittenParts, 'pins'> {
+export function describeParts(parts: Record<string, PartRef>): Omit<WrittenParts, 'pins'> {
   const names = Object.keys(parts).sort()
   const size = names.reduce((n, k) => n + parts[k]!.size, 0)
   const sha256 =
@@ -126,16 +127,18 @@ async function releasePins(backend: StorageBackend, pins: Record<string, string>
 
 /** A handler's view of a stored object's parts, read on demand and verified. */
 export function storedArtifacts(backend: StorageBackend, meta: MetadataDoc, signal?: AbortSignal): StoredArtifacts {
-  const ref = (part: string): BlobRef => {
+  const ref = (part: string): PartRef => {
     const r = meta.parts[part]
     if (!r) throw new OmegaError('E_INTEGRITY', `"${meta.name}" has no stored part "${part}"; put it again`, { details: { name: meta.name, part } })
     return r
   }
   const stream = (part: string): AsyncIterable<Uint8Array> => {
     const r = ref(part)
-    return backend.blobs.read(r.sha256, { signal, size: r.size } as { signal?: AbortSignal })
+    const options = { signal, size: r.size, ...(r.chunks && { chunks: r.chunks }) }
+    return namedIntegrity(meta.name, part, backend.blobs.read(r.sha256, options as { signal?: AbortSignal }))
   }
   return {
+    name: meta.name,
     kindMeta: meta.kindMeta,
     partNames: Object.keys(meta.parts),
     stream,
@@ -156,3 +159,13 @@ export function storedArtifacts(backend: StorageBackend, meta: MetadataDoc, sign
   }
 }
 
+
+/** Re-throws a blob's E_INTEGRITY naming the object and part it belongs to. */
+async function* namedIntegrity(name: string, part: string, source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  try {
+    yield* source
+  } catch (err) {
+    if (!OmegaError.is(err, 'E_INTEGRITY') || (err.details as { name?: unknown } | undefined)?.name !== undefined) throw err
+    throw new OmegaError('E_INTEGRITY', `"${name}" (part "${part}"): ${err.message}`, { cause: err, details: { ...err.details, name, part } })
+  }
+}

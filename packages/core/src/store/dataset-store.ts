@@ -11,7 +11,7 @@ import { encodeSchema, schemaDifferences } from '../data/arrow.js'
 import { checkColumns, selectColumns } from '../data/column-selection.js'
 import { csvTables, type CsvProgress, type ReadCsvOptions } from '../data/csv.js'
 import { compileFilter, type Filter } from '../data/filter.js'
-import { ArrowTableHandler, type TableBatchMeta, type TableKindMeta, type TableScan } from '../handler/builtin/arrow-table-handler.js'
+import { ArrowTableHandler, tableLayout, type TableBatchMeta, type TableKindMeta, type TableScan } from '../handler/builtin/arrow-table-handler.js'
 import { parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
 import type { StoredDoc } from '../backend/storage-backend.js'
@@ -186,6 +186,15 @@ export class DatasetStore extends ObjectStore {
     validateName(name)
     throwIfAborted(options.signal)
     const input = typeof source === 'string' ? await openCsv(source) : source
+    try {
+      return await this.#readCsv(input, name, options)
+    } finally {
+      // A file we opened is closed also when the import fails half-way (the stream closes itself only at its end).
+      if (typeof source === 'string') input.destroy()
+    }
+  }
+
+  async #readCsv(input: Readable, name: string, options: DatasetReadCsvOptions): Promise<Metadata> {
     const handler = this.#tables()
     const existing = options.append ? await this.ctx.backend.meta.get(this.key(name)) : undefined
     const stored = existing && this.#tableDoc(existing.doc as unknown as MetadataDoc, name)
@@ -276,9 +285,9 @@ export class DatasetStore extends ObjectStore {
   }
 
   async #query(meta: MetadataDoc, parsed: ParsedName, options: DatasetGetOptions): Promise<{ scan: TableScan; chunkSize?: number }> {
-    const doc = this.#tableDoc(meta, parsed.raw)
-    const names = (doc.kindMeta as TableKindMeta).columns.map((c) => c.name as string)
-    const rows = (doc.kindMeta as TableKindMeta).rows
+    const layout = tableLayout(this.#tableDoc(meta, parsed.raw).kindMeta, meta.name)
+    const names = layout.columns.map((c) => c.name as string)
+    const rows = layout.rows
     let columns: string[] | undefined
     if (parsed.columns) columns = selectColumns(parsed.columns, names, meta.name)
     else if (options.columns) columns = checkColumns(options.columns, names, meta.name)

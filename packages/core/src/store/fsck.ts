@@ -178,7 +178,7 @@ export async function fsck(backend: StorageBackend, options: FsckOptions = {}): 
   if (scratch) {
     for await (const entry of scratch.list({ signal })) {
       if (entry.modifiedAt > cutoff) continue
-      await fix({ kind: 'stale-temp', key: entry.id, detail: `${entry.size} bytes left by an interrupted write` }, () => scratch.delete(entry.id))
+      await fix({ kind: 'stale-temp', key: entry.id, detail: entry.detail ?? `${entry.size} bytes left by an interrupted write` }, () => scratch.delete(entry.id))
     }
   }
   // 5. Documents written before reference records existed: pin their blobs, as a put would.

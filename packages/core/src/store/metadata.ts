@@ -1,5 +1,5 @@
 import type { JsonObject } from '../json.js'
-import type { BlobRef } from '../backend/storage-backend.js'
+import type { PartRef } from '../backend/chunk-digests.js'
 
 /**
  * What is known about a stored object (SPEC §2). Plain JSON: it round-trips through
@@ -25,8 +25,8 @@ export interface Metadata {
   readonly sha256: string
   readonly createdAt: string
   readonly modifiedAt: string
-  /** Where the bytes are: part name → content address. */
-  readonly parts: Readonly<Record<string, BlobRef>>
+  /** Where the bytes are: part name → content address (and, for parts over 1 MiB, chunk digests). */
+  readonly parts: Readonly<Record<string, PartRef>>
 }
 
 /** The stored document: Metadata without the derived `tags`. */

@@ -5,6 +5,7 @@ import { Matrix as MlMatrix } from 'ml-matrix'
 import { RandomForestClassifier, RandomForestRegression } from 'ml-random-forest'
 import { MultivariateLinearRegression } from 'ml-regression'
 import { accuracy, r2 } from './metrics.js'
+import { validateMljs } from './validate.js'
 
 /** One ml.js class and how omega drives it. */
 export interface MljsEstimator<M extends object = object> {
@@ -69,6 +70,7 @@ const randomForestClassifier: MljsEstimator<RandomForestClassifier> = {
   name: 'RandomForestClassifier',
   cls: RandomForestClassifier,
   adapter: {
+    validate: (json, _size, fitted) => validateMljs('RandomForestClassifier', json, fitted),
     isFitted: (m) => Array.isArray(m.estimators),
     params: forestParams,
     create: (p) => new RandomForestClassifier(p),
@@ -88,6 +90,7 @@ const randomForestRegression: MljsEstimator<RandomForestRegression> = {
   name: 'RandomForestRegression',
   cls: RandomForestRegression,
   adapter: {
+    validate: (json, _size, fitted) => validateMljs('RandomForestRegression', json, fitted),
     isFitted: (m) => Array.isArray(m.estimators),
     params: forestParams,
     create: (p) => new RandomForestRegression(p),
@@ -101,6 +104,7 @@ const decisionTreeClassifier: MljsEstimator<DecisionTreeClassifier> = {
   name: 'DecisionTreeClassifier',
   cls: DecisionTreeClassifier,
   adapter: {
+    validate: (json, _size, fitted) => validateMljs('DecisionTreeClassifier', json, fitted),
     isFitted: (m) => m.root !== undefined,
     params: (m) => defined(m.options),
     create: (p) => new DecisionTreeClassifier(p),
@@ -114,6 +118,7 @@ const decisionTreeRegression: MljsEstimator<DecisionTreeRegression> = {
   name: 'DecisionTreeRegression',
   cls: DecisionTreeRegression,
   adapter: {
+    validate: (json, _size, fitted) => validateMljs('DecisionTreeRegression', json, fitted),
     isFitted: (m) => m.root !== undefined,
     params: (m) => defined(m.options),
     create: (p) => new DecisionTreeRegression(p),
@@ -127,6 +132,7 @@ const logisticRegression: MljsEstimator<LogisticRegression> = {
   name: 'LogisticRegression',
   cls: LogisticRegression,
   adapter: {
+    validate: (json, _size, fitted) => validateMljs('LogisticRegression', json, fitted),
     isFitted: (m) => m.classifiers.length > 0,
     params: (m) => ({ numSteps: m.numSteps, learningRate: m.learningRate }),
     create: (p) => new LogisticRegression(p),
@@ -144,6 +150,7 @@ const multivariateLinearRegression: MljsEstimator<MultivariateLinearRegression> 
   name: 'MultivariateLinearRegression',
   cls: MultivariateLinearRegression,
   adapter: {
+    validate: (json, _size, fitted) => validateMljs('MultivariateLinearRegression', json, fitted),
     params: (m) => ({ intercept: m.intercept, statistics: m.statistics }),
     fit: (m, X, y, params) => {
       if (y === undefined) throw errors.invalidArgument('MultivariateLinearRegression.fit needs a target Y')

@@ -101,14 +101,28 @@ export class OnnxHandler implements ModelHandler<OnnxModel> {
   }
 
   async deserialize(stored: StoredArtifacts, context: HandlerContext): Promise<OnnxModel> {
+    const storedOptions = checkStoredSessionOptions(stored.kindMeta.sessionOptions, context.name)
     const bytes = await stored.bytes('model')
     // In a pool worker the pool is the parallelism: one intra-op thread per session avoids
     // oversubscribing the cores (a model's or a call's sessionOptions still win).
     const defaults = isMainThread ? {} : { intraOpNumThreads: 1, interOpNumThreads: 1 }
-    const options = sessionOptions(defaults, stored.kindMeta.sessionOptions, context.options.sessionOptions)
+    const options = sessionOptions(defaults, storedOptions, context.options.sessionOptions)
     const ort = await loadOrt()
     const session = await createSession(ort, bytes, options, `stored model "${context.name}"`)
-    return new OnnxModel(session, stored.kindMeta, bytes, ort.Tensor)
+    // onnxruntime validated the graph; inputs and outputs come from it, not from stored JSON, and
+    // the stored column mappings must name its inputs.
+    try {
+      const graph = describe(session)
+      checkFeatureNames(stored.kindMeta.featureNames, graph.inputs)
+      checkInputColumns(stored.kindMeta.inputColumns, graph.inputs)
+      return new OnnxModel(session, { ...stored.kindMeta, ...graph } as unknown as JsonObject, bytes, ort.Tensor)
+    } catch (err) {
+      await session.release()
+      throw new OmegaError('E_MODEL_LOAD', `stored model "${context.name}" has metadata that does not fit its graph: ${(err as Error).message}; put it again`, {
+        cause: err,
+        details: { name: context.name, kind: this.kind },
+      })
+    }
   }
 
   async predict(model: OnnxModel, X: ModelData, options: ModelCallOptions): Promise<Tensor | Record<string, Tensor>> {
@@ -142,6 +156,35 @@ function checkFeatureNames(value: unknown, inputs: readonly OnnxValueInfo[]): st
     throw errors.invalidArgument(`featureNames lists ${value.length} columns but input "${inputs[0]!.name}" takes ${width}`, { expected: width, got: value.length })
   }
   return value as string[]
+}
+
+/** A stored `inputColumns`: input name → column names, for inputs the graph has. */
+function checkInputColumns(value: unknown, inputs: readonly OnnxValueInfo[]): void {
+  if (value === undefined) return
+  const names = new Set(inputs.map((i) => i.name))
+  if (!isPlainObject(value) || Object.entries(value).some(([k, v]) => !names.has(k) || !Array.isArray(v) || v.some((c) => typeof c !== 'string'))) {
+    throw errors.invalidArgument(`inputColumns must map this model's inputs (${[...names].join(', ')}) to column names`)
+  }
+}
+
+const THREADS = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 1024
+const STORED_SESSION_OPTIONS: Record<(typeof SESSION_KEYS)[number], (v: unknown) => boolean> = {
+  intraOpNumThreads: THREADS,
+  interOpNumThreads: THREADS,
+  graphOptimizationLevel: (v) => ['disabled', 'basic', 'extended', 'all'].includes(v as string),
+  executionProviders: (v) => Array.isArray(v) && v.length <= 16 && v.every((p) => typeof p === 'string' || (isPlainObject(p) && typeof p.name === 'string')),
+  executionMode: (v) => v === 'sequential' || v === 'parallel',
+  enableCpuMemArena: (v) => typeof v === 'boolean',
+  enableMemPattern: (v) => typeof v === 'boolean',
+  logSeverityLevel: (v) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 4,
+}
+
+/** Stored session options, checked before onnxruntime gets them (a stored `intraOpNumThreads: 1e9` is refused). */
+function checkStoredSessionOptions(value: unknown, name: string): unknown {
+  if (value === undefined) return undefined
+  const bad = !isPlainObject(value) ? 'sessionOptions' : SESSION_KEYS.find((k) => value[k] !== undefined && !STORED_SESSION_OPTIONS[k](value[k]))
+  if (bad) throw new OmegaError('E_MODEL_LOAD', `stored model "${name}" has an invalid ${bad} in its metadata; put it again`, { details: { name, kind: 'onnx.model' } })
+  return value
 }
 
 async function hashFile(path: string): Promise<string> {

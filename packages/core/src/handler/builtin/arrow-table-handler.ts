@@ -56,10 +56,7 @@ class BatchLayout {
     readonly batch: number,
     readonly columns: number,
     readonly groups: readonly number[] | undefined,
-  ) {
-    const valid = !groups || (Array.isArray(groups) && groups[0] === 0 && groups.every((g, k) => Number.isInteger(g) && g < columns && (k === 0 || g > groups[k - 1]!)))
-    if (!valid) throw new OmegaError('E_INTEGRITY', `the stored column groups of batch ${batch} are not valid; put the dataset again`, { details: { batch } })
-  }
+  ) {}
 
   /** The part that holds column `column`. */
   partOf(column: number): number {
@@ -217,7 +214,7 @@ export class ArrowTableHandler implements Handler<Table> {
    * with at most {@link IO_CONCURRENCY} part reads in flight however wide the table.
    */
   async *scan(stored: StoredArtifacts, scan: TableScan): AsyncIterable<RecordBatch> {
-    const meta = stored.kindMeta as TableKindMeta
+    const meta = tableLayout(stored.kindMeta, stored.name)
     const names = meta.columns.map((c) => c.name as string)
     const selected = scan.columns ?? names
     const needed = [...new Set([...selected, ...(scan.filter?.columns ?? [])])]
@@ -265,10 +262,10 @@ export class ArrowTableHandler implements Handler<Table> {
       ;[...parts].forEach(([k, wanted], p) => {
         const [from, to] = layout.range(k)
         const what = to - from === 1 ? `column "${names[from]}"` : `columns "${names[from]}" to "${names[to - 1]}"`
-        const part = decodeColumns(bytes[p]!, to - from, rows, `part ${layout.name(k)} (${what}, batch ${i})`)
+        const part = decodeColumns(bytes[p]!, to - from, rows, `${stored.name === undefined ? 'a stored table' : `stored table "${stored.name}"`}: part ${layout.name(k)} (${what}, batch ${i})`)
         for (const j of wanted) {
           const own = part.fields[j - from]!.name
-          if (own !== names[j]) throw new OmegaError('E_INTEGRITY', `part ${layout.name(k)} of batch ${i} holds column "${own}" where "${names[j]}" was recorded; put the dataset again`)
+          if (own !== names[j]) throw damaged(stored.name, `part ${layout.name(k)} holds column "${own}" where "${names[j]}" was recorded`)
         }
         // From a part shared with columns not asked for, copy the asked ones out: the result then
         // does not keep the whole part's bytes alive (reading one bool column of a tall table).
@@ -312,6 +309,35 @@ export class ArrowTableHandler implements Handler<Table> {
       }
     }
   }
+}
+
+/**
+ * A stored table's kindMeta, checked before any part is read: columns named, batch row counts
+ * non-negative integers that add up to `rows`. Stored metadata may be hostile; a count that does
+ * not add up is E_INTEGRITY, never a loop or an allocation sized by it.
+ */
+export function tableLayout(kindMeta: JsonObject, name: string | undefined): TableKindMeta {
+  const meta = kindMeta as Partial<TableKindMeta>
+  const rowCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+  if (!Array.isArray(meta.columns) || meta.columns.some((c) => typeof c !== 'object' || c === null || typeof (c as { name?: unknown }).name !== 'string')) {
+    throw damaged(name, 'its column list is not a list of named columns')
+  }
+  if (!Array.isArray(meta.batches) || meta.batches.some((b) => typeof b !== 'object' || b === null || !rowCount((b as { rows?: unknown }).rows))) {
+    throw damaged(name, 'its batch list is not a list of row counts')
+  }
+  const columns = meta.columns.length
+  const groupsOk = (g: unknown): boolean =>
+    g === undefined || (Array.isArray(g) && g[0] === 0 && g.every((v, k) => Number.isSafeInteger(v) && v < columns && (k === 0 || v > g[k - 1])))
+  const bad = meta.batches.findIndex((b) => !groupsOk(b.groups))
+  if (bad >= 0) throw damaged(name, `the column groups of batch ${bad} are not ascending column numbers from 0`)
+  const total = meta.batches.reduce((n, b) => n + b.rows, 0)
+  if (meta.rows !== total) throw damaged(name, `it records ${String(meta.rows)} rows but its batches hold ${total}`)
+  return meta as TableKindMeta
+}
+
+function damaged(name: string | undefined, what: string): OmegaError {
+  const subject = name === undefined ? 'a stored table' : `stored table "${name}"`
+  return new OmegaError('E_INTEGRITY', `${subject} is damaged: ${what}; put it again`, { details: name === undefined ? {} : { name } })
 }
 
 /** The schema restricted to `columns`, in that order. */
