@@ -11,7 +11,7 @@ import { encodeSchema, schemaDifferences } from '../data/arrow.js'
 import { checkColumns, selectColumns } from '../data/column-selection.js'
 import { csvTables, type CsvProgress, type ReadCsvOptions } from '../data/csv.js'
 import { compileFilter, type Filter } from '../data/filter.js'
-import { ArrowTableHandler, tableLayout, type TableKindMeta, type TableScan } from '../handler/builtin/arrow-table-handler.js'
+import { ArrowTableHandler, tableLayout, type TableBatchMeta, type TableKindMeta, type TableScan } from '../handler/builtin/arrow-table-handler.js'
 import { parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
 import type { StoredDoc } from '../backend/storage-backend.js'
@@ -201,7 +201,7 @@ export class DatasetStore extends ObjectStore {
     const storedSchema = stored && (await handler.schema(storedArtifacts(this.ctx.backend, stored)))
     let schema = storedSchema
     const first = stored ? (stored.kindMeta as TableKindMeta).batches.length : 0
-    const batches: { rows: number }[] = []
+    const batches: TableBatchMeta[] = []
     const doc = await commitWith(
       this.ctx.backend,
       options.signal,
@@ -332,7 +332,7 @@ export class DatasetStore extends ObjectStore {
     const table = handler.toTable(value, schema, { fillMissing: options.fillMissing === true })
     this.#checkSchema(schema, table, name)
     const prior = (stored.kindMeta as TableKindMeta).batches
-    let added: { rows: number }[] = []
+    let added: TableBatchMeta[] = []
     const doc = await commitWith(
       this.ctx.backend,
       options.signal,
