@@ -12,6 +12,7 @@ import { checkOptions, type BackendSuiteOptions } from './context.js'
 import { modelTests } from './store/models.js'
 import { objectTests } from './store/objects.js'
 import { tableTests } from './store/datasets-tables.js'
+import { tableLayoutTests } from './store/datasets-layout.js'
 import { otherDatasetTests } from './store/datasets-other.js'
 import { integrityTests } from './store/integrity.js'
 import { verifiedStreamTests } from './store/verified-streams.js'
@@ -41,6 +42,7 @@ export function storeSuite(name: string, options: BackendSuiteOptions): void {
       objectTests(options, bucket)
       modelTests(options, bucket)
       tableTests(options, bucket)
+      tableLayoutTests(options, bucket)
       otherDatasetTests(options, bucket)
       integrityTests(options, bucket)
       verifiedStreamTests(options, bucket)
@@ -57,6 +59,7 @@ export function conformance(name: string, options: BackendSuiteOptions): void {
 }
 export { fixturePath, loadCsv, type NumericCsv } from './fixtures.js'
 export { sampleTable } from './store/datasets-tables.js'
+export { wideTable } from './store/datasets-layout.js'
 export { countingBackend } from './store/counting-backend.js'
 export { failingBackend } from './store/failing-backend.js'
 export { runtimeSuite, TEST_PLUGIN_URL, type RuntimeSuiteOptions } from './runtime/suite.js'

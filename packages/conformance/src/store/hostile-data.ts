@@ -60,6 +60,8 @@ export function hostileDataTests(options: BackendSuiteOptions, bucket: string): 
           (k) => ({ ...k, rows: 6, batches: [{ rows: 3 }, { rows: 3 }] }),
           (k) => ({ ...k, batches: 'x' }),
           (k) => ({ ...k, batches: [{ rows: -3 }] }),
+          (k) => ({ ...k, format: 2, batches: [{ rows: 3, groups: [0, 7] }] }),
+          (k) => ({ ...k, format: 2, batches: [{ rows: 3, groups: 'x' }] }),
           (k) => ({ ...k, columns: [{ type: 'Float64' }] }),
           (k) => ({ ...k, columns: null }),
         ]

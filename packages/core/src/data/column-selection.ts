@@ -1,10 +1,15 @@
 import { errors } from '../errors.js'
 import type { ColumnSelector } from '../names/name-grammar.js'
 
+/** The column names for a message: all of them, or the first 100 and how many more (tables may have 100,000). */
+function listed(columns: readonly string[]): string {
+  return columns.length <= 100 ? columns.join(', ') : `${columns.slice(0, 100).join(', ')}, … (${columns.length} columns)`
+}
+
 function missing(name: string, columns: readonly string[], dataset: string): never {
-  throw errors.invalidArgument(`column "${name}" is not in dataset "${dataset}"; available columns: ${columns.join(', ')}`, {
+  throw errors.invalidArgument(`column "${name}" is not in dataset "${dataset}"; available columns: ${listed(columns)}`, {
     column: name,
-    columns: [...columns],
+    ...(columns.length <= 100 ? { columns: [...columns] } : { columnCount: columns.length }),
   })
 }
 
@@ -16,9 +21,10 @@ function missing(name: string, columns: readonly string[], dataset: string): nev
  */
 export function selectColumns(selector: ColumnSelector, columns: readonly string[], dataset: string): string[] {
   const picked: string[] = []
+  const known = new Set(columns)
   for (const item of selector.items) {
     if (item.type === 'column') {
-      if (!columns.includes(item.name)) missing(item.name, columns, dataset)
+      if (!known.has(item.name)) missing(item.name, columns, dataset)
       picked.push(item.name)
     } else {
       const from = item.from === undefined ? 0 : columns.indexOf(item.from)
@@ -26,19 +32,19 @@ export function selectColumns(selector: ColumnSelector, columns: readonly string
       if (from < 0) missing(item.from!, columns, dataset)
       if (to < 0) missing(item.to!, columns, dataset)
       if (from > to) {
-        throw errors.invalidArgument(`column selector "${dataset}${selectorText(selector)}" is reversed: "${item.from}" comes after "${item.to}" (columns: ${columns.join(', ')})`, {
+        throw errors.invalidArgument(`column selector "${dataset}${selectorText(selector)}" is reversed: "${item.from}" comes after "${item.to}" (columns: ${listed(columns)})`, {
           from: item.from!,
           to: item.to!,
-          columns: [...columns],
+          ...(columns.length <= 100 ? { columns: [...columns] } : { columnCount: columns.length }),
         })
       }
-      picked.push(...columns.slice(from, to + 1))
+      for (let j = from; j <= to; j++) picked.push(columns[j]!)
     }
   }
   const drop = new Set(picked)
   const selected = selector.exclude ? columns.filter((c) => !drop.has(c)) : [...drop]
   if (selected.length === 0) {
-    throw errors.invalidArgument(`column selector "${dataset}${selectorText(selector)}" leaves no column (columns: ${columns.join(', ')})`, { columns: [...columns] })
+    throw errors.invalidArgument(`column selector "${dataset}${selectorText(selector)}" leaves no column (columns: ${listed(columns)})`, columns.length <= 100 ? { columns: [...columns] } : { columnCount: columns.length })
   }
   return selected
 }
@@ -51,6 +57,7 @@ function selectorText(selector: ColumnSelector): string {
 
 /** Checks an explicit `columns` option against the table's columns. */
 export function checkColumns(requested: readonly string[], columns: readonly string[], dataset: string): string[] {
-  for (const c of requested) if (!columns.includes(c)) missing(c, columns, dataset)
+  const known = new Set(columns)
+  for (const c of requested) if (!known.has(c)) missing(c, columns, dataset)
   return [...requested]
 }

@@ -11,7 +11,7 @@ import { encodeSchema, schemaDifferences } from '../data/arrow.js'
 import { checkColumns, selectColumns } from '../data/column-selection.js'
 import { csvTables, type CsvProgress, type ReadCsvOptions } from '../data/csv.js'
 import { compileFilter, type Filter } from '../data/filter.js'
-import { ArrowTableHandler, tableLayout, type TableKindMeta, type TableScan } from '../handler/builtin/arrow-table-handler.js'
+import { ArrowTableHandler, tableLayout, type TableBatchMeta, type TableKindMeta, type TableScan } from '../handler/builtin/arrow-table-handler.js'
 import { parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
 import { commitWith, describeParts, storedArtifacts, type PartWriter, type WrittenParts } from './commit.js'
@@ -207,7 +207,7 @@ export class DatasetStore extends VersionedStore {
     return await this.#appendVersion(name, { ...options, append: options.append === true }, async (base, write) => {
       let schema = base && (await handler.schema(storedArtifacts(this.ctx.backend, base)))
       const first = base ? (base.kindMeta as TableKindMeta).batches.length : 0
-      const batches: { rows: number }[] = []
+      const batches: TableBatchMeta[] = []
       for await (const table of csvTables(input, options)) {
         if (schema) this.#checkSchema(schema, table, name)
         else {
@@ -324,7 +324,7 @@ export class DatasetStore extends VersionedStore {
   async #appendVersion(
     name: string,
     options: { readonly append?: boolean; readonly signal?: AbortSignal; readonly tag?: string },
-    produce: (base: MetadataDoc | undefined, write: PartWriter) => Promise<{ schema: Schema; batches: { rows: number }[] }>,
+    produce: (base: MetadataDoc | undefined, write: PartWriter) => Promise<{ schema: Schema; batches: TableBatchMeta[] }>,
     attributes: JsonObject | undefined,
     retry = true,
   ): Promise<Metadata> {
@@ -339,7 +339,7 @@ export class DatasetStore extends VersionedStore {
         )
       }
       if (base) this.#tableDoc(base, name)
-      let produced: { schema: Schema; batches: { rows: number }[] } | undefined
+      let produced: { schema: Schema; batches: TableBatchMeta[] } | undefined
       try {
         const doc = await commitWith(
           this.ctx.backend,

@@ -7,6 +7,7 @@ import type { StoredDoc } from '../backend/storage-backend.js'
 import type { HandlerContext, StoreName } from '../handler/handler.js'
 import { commit, releaseDocs, storedArtifacts, type WrittenParts } from './commit.js'
 import { metadataToJson, type Metadata, type MetadataDoc } from './metadata.js'
+import { IO_CONCURRENCY, limiter } from './pool.js'
 import { CAS_RETRIES, backoff, objectKey, type StoreContext } from './store-context.js'
 
 /** Options of `put`. */
@@ -160,7 +161,10 @@ export class ObjectStore {
       if (match(meta.name) && (options.kind === undefined || meta.kind === options.kind)) out.push(meta)
     }
     out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    if (options.raw) return await Promise.all(out.map((m) => this.presentOne(m)))
+    if (options.raw) {
+      const limit = limiter(IO_CONCURRENCY)
+      return await Promise.all(out.map((m) => limit(() => this.presentOne(m))))
+    }
     return out.map((m) => m.name)
   }
 
