@@ -216,8 +216,9 @@ describe('fs document locks', () => {
       await om.datasets.put({ a: 1 }, 'held', { kind: 'json' })
       await om.datasets.put({ b: 2 }, 'live', { kind: 'json' })
       const metaFiles = (await readdir(join(dir, 'meta'), { recursive: true })).filter((f) => f.endsWith('.json'))
-      const heldDoc = join(dir, 'meta', metaFiles.find((f) => f.endsWith('held.json'))!)
-      const liveDoc = join(dir, 'meta', metaFiles.find((f) => f.endsWith('live.json'))!)
+      // Version 1 of each dataset (SPEC §8): `<name>/@0000000001.json`.
+      const heldDoc = join(dir, 'meta', metaFiles.find((f) => f.endsWith('held/@0000000001.json'))!)
+      const liveDoc = join(dir, 'meta', metaFiles.find((f) => f.endsWith('live/@0000000001.json'))!)
       await kill(await holder(heldDoc))
       // A breaker that died after removing the lock it guarded left its guard.
       await writeFile(`${heldDoc}.lock.break-0123456789abcdef-0`, JSON.stringify(ownerOf(await deadPid())))
@@ -226,8 +227,8 @@ describe('fs document locks', () => {
         const report = await om.fsck({ graceMs: 0 })
         const stale = report.problems.filter((p) => p.kind === 'stale-temp').map((p) => [p.key, p.detail])
         expect(stale).toEqual([
-          [expect.stringMatching(/held\.json\.lock$/), expect.stringMatching(/owner is gone \(process \d+ is gone\)/)],
-          [expect.stringMatching(/held\.json\.lock\.break-0123456789abcdef-0$/), expect.stringContaining('breaker that died')],
+          [expect.stringMatching(/held\/@0000000001\.json\.lock$/), expect.stringMatching(/owner is gone \(process \d+ is gone\)/)],
+          [expect.stringMatching(/held\/@0000000001\.json\.lock\.break-0123456789abcdef-0$/), expect.stringContaining('breaker that died')],
         ])
         await om.fsck({ repair: true, graceMs: 0 })
         expect(existsSync(`${heldDoc}.lock`)).toBe(false)

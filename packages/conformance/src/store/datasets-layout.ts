@@ -123,7 +123,7 @@ export function tableLayoutTests(options: BackendSuiteOptions, bucket: string): 
         // Write what earlier versions wrote: the schema, one single-column IPC part per (batch × column), format 1.
         const table = sampleTable(300, 100)
         await om.datasets.put(table, 'old')
-        const key = (await snapshot(raw)).docs.find((k) => k.endsWith('/old'))!
+        const key = (await snapshot(raw)).docs.find((k) => k.endsWith('/old/@0000000001'))!
         const current = (await raw.meta.get(key))!
         const parts: Record<string, { sha256: string; size: number }> = { schema: await raw.blobs.write(encodeSchema(table.schema)) }
         for (const [i, batch] of table.batches.entries()) {
