@@ -4,9 +4,7 @@ import type { JsonObject } from '../json.js'
 import { Tensor, type isTensor } from '../data/tensor.js'
 import { isArrowTable } from '../data/arrow.js'
 import { parseName } from '../names/name-grammar.js'
-import { sha256Hex } from '../backend/hashing.js'
-import type { PartRef } from '../backend/chunk-digests.js'
-import { describeParts } from '../store/commit.js'
+import { atVersion, lineage, recordedFit, sameModel } from './fit-lineage.js'
 import type { Metadata } from '../store/metadata.js'
 import type { ModelStore } from '../store/model-store.js'
 import type { DatasetStore } from '../store/dataset-store.js'
@@ -283,13 +281,13 @@ export class ModelProxy {
     }
     if (chunks === 0) throw errors.invalidArgument(`"${xName}" has no rows to fit`)
     const dataset: JsonObject = {
-      op: 'partialFit',
       Xname: refit?.recordAs.X ?? given,
       ...(xMeta.version !== undefined && { Xversion: xMeta.version }),
       Xsha256: xMeta.sha256,
       ...(givenY !== undefined && { Yname: refit?.recordAs.Y ?? givenY, ...(yMeta!.version !== undefined && { Yversion: yMeta!.version }), Ysha256: yMeta!.sha256 }),
       rows,
       chunks,
+      op: 'partialFit',
       ...(options.params && { params: options.params }),
     }
     return await this.#commit(meta, { type: 'model', ...current }, { dataset, features: features!, ...(refit && { refitOf: refit.refitOf }) }, signal)
@@ -346,7 +344,7 @@ export class ModelProxy {
     const { count, names, types } = attributes.features
     const features: JsonObject = { count, ...(names && { names, ...(types && { types }) }) }
     // A refit says whether it reproduced the recorded model: the same parts give the same address.
-    const refitOf = attributes.refitOf && { ...attributes.refitOf, same: describeParts(partRefs(result.parts)).sha256 === attributes.refitOf.sha256 }
+    const refitOf = attributes.refitOf && { ...attributes.refitOf, same: sameModel(result.parts, attributes.refitOf.sha256 as string) }
     return await this.ctx.models.commitArtifacts(meta.name, result.kind, result, {
       parent: meta.version!,
       attributes: { dataset: attributes.dataset, features, ...(attributes.gridsearch && { gridsearch: attributes.gridsearch }), ...(refitOf && { refitOf }) },
@@ -369,54 +367,6 @@ function resolved(input: ModelInput, owned: boolean, name?: string, sha256?: str
     ...(sha256 !== undefined && { sha256 }),
     ...(version !== undefined && { version }),
   }
-}
-
-/** `attributes.dataset` of a fit: what ran (`op`, `params`) on which dataset versions. */
-function lineage(x: ResolvedInput, y: ResolvedInput | undefined, op: TaskOperation | 'gridsearch', params: JsonObject | undefined): JsonObject {
-  const side = (role: 'X' | 'Y', r: ResolvedInput): JsonObject =>
-    r.name !== undefined
-      ? { [`${role}name`]: r.name, ...(r.version !== undefined && { [`${role}version`]: r.version }), [`${role}sha256`]: r.sha256 ?? null }
-      : { [role]: 'inline' }
-  return { op, ...side('X', x), ...(y && side('Y', y)), rows: x.rows, ...(params && { params }) }
-}
-
-/**
- * A dataset name with its version fixed: `d[^y]` at 3 → `d@3[^y]` (selectors and operations kept).
- * Without a version (a store that has none), the name as it is.
- */
-export function atVersion(name: string, version: number | undefined): string {
-  if (version === undefined) return name
-  const parsed = parseName(name)
-  const cut = [...name].findIndex((c) => c === '[' || c === '#')
-  return `${parsed.name}@${version}${cut < 0 ? '' : name.slice(cut)}`
-}
-
-/** The fit a model version records, for {@link ModelProxy.refit}. */
-function recordedFit(meta: Metadata): { op: 'fit' | 'partialFit'; Xname: string; Xversion?: number; Yname?: string; Yversion?: number; chunks: boolean; params?: JsonObject } {
-  const d = meta.attributes.dataset as Record<string, unknown> | undefined
-  const at = `${meta.name}@${meta.version}`
-  if (!d || typeof meta.parent !== 'number') throw errors.invalidArgument(`cannot refit "${at}": it records no fit (it was put, not fitted); refit a version made by fit`, { name: meta.name })
-  if (typeof d.Xname !== 'string' || ('Y' in d && typeof d.Yname !== 'string')) {
-    throw errors.invalidArgument(`cannot refit "${at}": it was fitted on inline data, which is not stored; fit on stored datasets to make a fit repeatable`, { name: meta.name })
-  }
-  if (d.op === 'gridsearch' || meta.attributes.gridsearch !== undefined) {
-    throw errors.unsupported(`cannot refit "${at}": it was made by gridsearch; fit with its best params (attributes.gridsearch.best) instead`)
-  }
-  const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined)
-  const params = d.params && typeof d.params === 'object' && !Array.isArray(d.params) ? (d.params as JsonObject) : undefined
-  return {
-    op: d.op === 'partialFit' ? 'partialFit' : 'fit',
-    Xname: d.Xname,
-    ...(num(d.Xversion) !== undefined && { Xversion: num(d.Xversion)! }),
-    ...(typeof d.Yname === 'string' && { Yname: d.Yname }),
-    ...(num(d.Yversion) !== undefined && { Yversion: num(d.Yversion)! }),
-    chunks: d.chunks !== undefined,
-    ...(params && { params }),
-  }
-}
-
-function partRefs(parts: Readonly<Record<string, Uint8Array>>): Record<string, PartRef> {
-  return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, { sha256: sha256Hex(v), size: v.byteLength }]))
 }
 
 function decodePrediction(result: TaskResult): Prediction {

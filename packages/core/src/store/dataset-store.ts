@@ -99,8 +99,7 @@ export class DatasetStore extends VersionedStore {
    * Stores a dataset as a new version (1, 2, 3 … per name, for every kind: tables, tensors, files
    * and JSON). With `append: true`, an Arrow table or records are added as new record batches to
    * the latest version and the result is the next version, which shares every earlier part (cost:
-   * the new rows). A schema mismatch is E_DATA_SHAPE listing the differences, and no version is
-   * created. `keep: N` keeps the newest N versions (tagged ones too).
+   * the new rows). A schema mismatch is E_DATA_SHAPE listing the differences (no version is created).
    *
    * @throws {OmegaError} E_DATA_SHAPE; E_INVALID_ARGUMENT for `keep` that is not a positive integer, or an append whose latest version was dropped
    */
@@ -318,15 +317,15 @@ export class DatasetStore extends VersionedStore {
   /**
    * Publishes a table version built on the latest one (`append`), or from scratch: `produce` writes
    * the new batches (and, from scratch, the schema); the new version lists the base's parts and its
-   * own, and pins both with its holder. When another writer takes the next version number first,
-   * the whole append runs again on the new latest version, so no rows are lost.
+   * own, and pins both with its holder. An append that loses the next version number runs again
+   * on the new latest version, so no rows are lost (a CSV import, whose input cannot be replayed,
+   * is E_CONFLICT instead).
    */
   async #appendVersion(
     name: string,
     options: { readonly append?: boolean; readonly signal?: AbortSignal; readonly tag?: string },
     produce: (base: MetadataDoc | undefined, write: PartWriter) => Promise<{ schema: Schema; batches: TableBatchMeta[] }>,
-    attributes: JsonObject | undefined,
-    retry = true,
+    attributes: JsonObject | undefined, retry = true,
   ): Promise<Metadata> {
     const handler = this.#tables()
     for (let attempt = 0; ; attempt++) {
@@ -363,11 +362,9 @@ export class DatasetStore extends VersionedStore {
     }
   }
 
-  #checkSchema(schema: import('apache-arrow').Schema, table: Table, name: string): void {
+  #checkSchema(schema: Schema, table: Table, name: string): void {
     const diffs = schemaDifferences(schema, table.schema)
-    if (diffs.length > 0) {
-      throw errors.dataShape(`cannot append to "${name}": ${diffs.join('; ')}; nothing was appended`, { name, differences: diffs })
-    }
+    if (diffs.length > 0) throw errors.dataShape(`cannot append to "${name}": ${diffs.join('; ')}; nothing was appended`, { name, differences: diffs })
   }
 
   #tableDoc(meta: MetadataDoc, name: string): MetadataDoc {

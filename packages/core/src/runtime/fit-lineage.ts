@@ -1,0 +1,60 @@
+// What a fit records about itself (`attributes.dataset`) and how a refit reads it back.
+import { errors } from '../errors.js'
+import type { JsonObject } from '../json.js'
+import { parseName } from '../names/name-grammar.js'
+import { sha256Hex } from '../backend/hashing.js'
+import type { PartRef } from '../backend/chunk-digests.js'
+import { describeParts } from '../store/commit.js'
+import type { Metadata } from '../store/metadata.js'
+import type { TaskOperation } from './runtime.js'
+import type { ResolvedInput } from './model-proxy.js'
+
+/** `attributes.dataset` of a fit: what ran (`op`, `params`) on which dataset versions. */
+export function lineage(x: ResolvedInput, y: ResolvedInput | undefined, op: TaskOperation | 'gridsearch', params: JsonObject | undefined): JsonObject {
+  const side = (role: 'X' | 'Y', r: ResolvedInput): JsonObject =>
+    r.name !== undefined
+      ? { [`${role}name`]: r.name, ...(r.version !== undefined && { [`${role}version`]: r.version }), [`${role}sha256`]: r.sha256 ?? null }
+      : { [role]: 'inline' }
+  return { ...side('X', x), ...(y && side('Y', y)), rows: x.rows, op, ...(params && { params }) }
+}
+
+/**
+ * A dataset name with its version fixed: `d[^y]` at 3 → `d@3[^y]` (selectors and operations kept).
+ * Without a version (a store that has none), the name as it is.
+ */
+export function atVersion(name: string, version: number | undefined): string {
+  if (version === undefined) return name
+  const parsed = parseName(name)
+  const cut = [...name].findIndex((c) => c === '[' || c === '#')
+  return `${parsed.name}@${version}${cut < 0 ? '' : name.slice(cut)}`
+}
+
+/** The fit a model version records, for `ModelProxy.refit`. */
+export function recordedFit(meta: Metadata): { op: 'fit' | 'partialFit'; Xname: string; Xversion?: number; Yname?: string; Yversion?: number; chunks: boolean; params?: JsonObject } {
+  const d = meta.attributes.dataset as Record<string, unknown> | undefined
+  const at = `${meta.name}@${meta.version}`
+  if (!d || typeof meta.parent !== 'number') throw errors.invalidArgument(`cannot refit "${at}": it records no fit (it was put, not fitted); refit a version made by fit`, { name: meta.name })
+  if (typeof d.Xname !== 'string' || ('Y' in d && typeof d.Yname !== 'string')) {
+    throw errors.invalidArgument(`cannot refit "${at}": it was fitted on inline data, which is not stored; fit on stored datasets to make a fit repeatable`, { name: meta.name })
+  }
+  if (d.op === 'gridsearch' || meta.attributes.gridsearch !== undefined) {
+    throw errors.unsupported(`cannot refit "${at}": it was made by gridsearch; fit with its best params (attributes.gridsearch.best) instead`)
+  }
+  const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined)
+  const params = d.params && typeof d.params === 'object' && !Array.isArray(d.params) ? (d.params as JsonObject) : undefined
+  return {
+    op: d.op === 'partialFit' ? 'partialFit' : 'fit',
+    Xname: d.Xname,
+    ...(num(d.Xversion) !== undefined && { Xversion: num(d.Xversion)! }),
+    ...(typeof d.Yname === 'string' && { Yname: d.Yname }),
+    ...(num(d.Yversion) !== undefined && { Yversion: num(d.Yversion)! }),
+    chunks: d.chunks !== undefined,
+    ...(params && { params }),
+  }
+}
+
+/** True if `parts`, once stored, have the address `sha256` (the same bytes: the same model). */
+export function sameModel(parts: Readonly<Record<string, Uint8Array>>, sha256: string): boolean {
+  const refs: Record<string, PartRef> = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, { sha256: sha256Hex(v), size: v.byteLength }]))
+  return describeParts(refs).sha256 === sha256
+}
