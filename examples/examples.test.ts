@@ -52,6 +52,17 @@ describe('examples', () => {
     expect(out).toContain("predict on mymodel^ -> E_UNSUPPORTED")
     expect(out).toMatch(/gridsearch -> tree@2, best \{"maxDepth":\d\} with accuracy 0\.9\d\d/)
   })
+  it('retrain: batches arrive as appends, a refit per version, an earlier model reproduced exactly, lineage', () => {
+    const out = run('retrain.ts')
+    expect(out).toMatch(/batch 1: iris@1 \(50 rows\) -> iris-rf@2 fitted on iris@1, 50 rows/)
+    expect(out).toMatch(/batch 2: iris@2 \(100 rows\) -> iris-rf@3 fitted on iris@2, 100 rows/)
+    expect(out).toMatch(/batch 3: iris@3 \(150 rows\) -> iris-rf@4 fitted on iris@3, 150 rows/)
+    expect(out).toMatch(/refit iris-rf@2 -> iris-rf@5: \{"version":2,"sha256":"[0-9a-f]{64}","same":true\}/)
+    expect(out).toContain('identical bytes: true')
+    expect(out).toContain('same predictions on iris@1[^target]: true')
+    expect(out).toMatch(/iris@3 parent=2/)
+    expect(out).toMatch(/self +iris-rf@5 fitted on iris\[\^target\] @1, iris\[target\] @1\n +parent +iris-rf@1\n/)
+  })
   it('onnx: put the fixture MLP, predict on a dataset by name, refuse to fit', () => {
     const out = run('onnx.ts')
     expect(out).toMatch(/cancer-mlp@1: \d+ bytes, producer \{"name":"pytorch"/)
