@@ -215,6 +215,25 @@ export function datasetVersionTests(options: BackendSuiteOptions, bucket: string
       }
     })
 
+    it('an append racing a drop of the version it builds on never leaves a version whose bytes are gone', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        for (let i = 0; i < 12; i++) {
+          const name = `race${i}`
+          await om.datasets.put(rows(0, 20), name)
+          const [appended] = await Promise.allSettled([om.datasets.put(rows(20, 5), name, { append: true }), om.datasets.drop(`${name}@1`)])
+          if (appended.status === 'fulfilled') {
+            expect(column(await om.datasets.get(`${name}@${appended.value.version}`), 'a')).toHaveLength(25)
+          } else {
+            expect(['E_CONFLICT', 'E_INVALID_ARGUMENT']).toContain((appended.reason as { code?: string }).code)
+          }
+        }
+        expect((await om.fsck({ graceMs: 0 })).problems).toEqual([])
+      } finally {
+        await close()
+      }
+    })
+
     it('a dataset written before versions (no version in its document) reads as version 1; the next put is version 2', async () => {
       const { om, raw, close } = await openStore(options, bucket)
       try {

@@ -22,12 +22,6 @@ export interface WrittenParts {
 export type PartWriter = (name: string, source: Uint8Array | AsyncIterable<Uint8Array>) => Promise<BlobRef>
 
 /**
- * Holds blobs an earlier document already stored (an append version shares every earlier part):
- * pins each with this commit's holder, so that dropping the earlier document never frees them.
- */
-export type PartSharer = (shas: readonly string[]) => Promise<void>
-
-/**
  * The only write path: `produce` writes parts as blobs (it may stream, deciding parts as it goes),
  * each pinned in its reference record before anything relies on it, then `publish` runs one
  * compare-and-set on one document. If anything fails before `publish` succeeds, this call's pins
@@ -36,7 +30,7 @@ export type PartSharer = (shas: readonly string[]) => Promise<void>
 export async function commitWith<T>(
   backend: StorageBackend,
   signal: AbortSignal | undefined,
-  produce: (write: PartWriter, share: PartSharer) => Promise<void>,
+  produce: (write: PartWriter) => Promise<void>,
   publish: (written: WrittenParts) => Promise<T>,
 ): Promise<T> {
   const commitId = randomUUID()
@@ -61,17 +55,6 @@ export async function commitWith<T>(
       }
       parts[name] = { sha256: ref.sha256, size: ref.size, ...(ref.chunks && { chunks: ref.chunks }) }
       return ref
-    }, async (shas) => {
-      await forEachLimit([...new Set(shas)], IO_CONCURRENCY, async (sha) => {
-        if (pins[sha] !== undefined) return
-        pins[sha] = commitId
-        await pin(backend, sha, commitId)
-        if (!(await backend.blobs.has(sha))) {
-          throw new OmegaError('E_CONFLICT', 'bytes this version shares with an earlier one were deleted meanwhile (a concurrent drop); nothing was stored, retry', {
-            details: { sha256: sha },
-          })
-        }
-      })
     })
     const value = await publish({ ...describeParts(parts), pins })
     published = true

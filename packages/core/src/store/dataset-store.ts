@@ -14,7 +14,7 @@ import { compileFilter, type Filter } from '../data/filter.js'
 import { ArrowTableHandler, tableLayout, type TableBatchMeta, type TableKindMeta, type TableScan } from '../handler/builtin/arrow-table-handler.js'
 import { parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
-import { commitWith, describeParts, storedArtifacts, type PartWriter, type WrittenParts } from './commit.js'
+import { commitWith, describeParts, pinsOf, storedArtifacts, type PartWriter, type WrittenParts } from './commit.js'
 import type { Metadata, MetadataDoc } from './metadata.js'
 import type { GetOptions } from './object-store.js'
 import { VersionedStore, keepAttributes, type VersionedPutOptions } from './versioned-store.js'
@@ -316,8 +316,8 @@ export class DatasetStore extends VersionedStore {
 
   /**
    * Publishes a table version built on the latest one (`append`), or from scratch: `produce` writes
-   * the new batches (and, from scratch, the schema); the new version lists the base's parts and its
-   * own, and pins both with its holder. An append that loses the next version number runs again
+   * the new batches (and, from scratch, the schema); the new version lists the base's parts (with
+   * their holders) and its own. An append that loses the next version number runs again
    * on the new latest version, so no rows are lost (a CSV import, whose input cannot be replayed,
    * is E_CONFLICT instead).
    */
@@ -343,17 +343,18 @@ export class DatasetStore extends VersionedStore {
         const doc = await commitWith(
           this.ctx.backend,
           options.signal,
-          async (write, share) => {
-            if (base) await share(Object.values(base.parts).map((p) => p.sha256))
+          async (write) => {
             produced = await produce(base, write)
           },
           async (written) => {
             const prior = base ? (base.kindMeta as TableKindMeta).batches : []
             const kindMeta = handler.kindMeta(produced!.schema, [...prior, ...produced!.batches])
-            const all: WrittenParts = { ...describeParts({ ...(base?.parts ?? {}), ...written.parts }), pins: written.pins }
+            // Shared parts keep the holders of the version that wrote them (see VersionedStore.remove).
+            const all: WrittenParts = { ...describeParts({ ...(base?.parts ?? {}), ...written.parts }), pins: { ...pinsOf(base), ...written.pins } }
             return await this.publishVersion(name, handler.kind, kindMeta, all, { attributes, head, signal: options.signal, exact: options.append === true })
           },
         )
+        if (base) await this.checkBase(doc, base)
         return await this.afterPublish(doc, options.tag)
       } catch (err) {
         if (!retry || !OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err

@@ -4,7 +4,8 @@ import { mergeAttributes, type JsonObject } from '../json.js'
 import { formatRef, isValidTag, parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
 import type { StoredDoc } from '../backend/storage-backend.js'
-import { commit, type WrittenParts } from './commit.js'
+import { commit, pinsOf, type WrittenParts } from './commit.js'
+import { pin } from './blob-refs.js'
 import { metadataToJson, type Metadata, type MetadataDoc } from './metadata.js'
 import { ObjectStore, alreadyExists, checkAttributes, type PutOptions } from './object-store.js'
 import { CAS_RETRIES, backoff, objectKey } from './store-context.js'
@@ -211,7 +212,36 @@ export abstract class VersionedStore extends ObjectStore {
     await this.#updateTags(doc.name, (tags) => {
       for (const [t, v] of tags) if (v === doc.version) tags.delete(t)
     })
-    return [(legacy?.doc ?? current!.doc) as unknown as MetadataDoc]
+    // Versions share parts with the same holder (an append lists its base's parts and holders):
+    // release only the holders no live version still lists. Read after the tombstone, so of two
+    // concurrent drops at least one sees the other's tombstone and releases what they shared.
+    const dropped = (legacy?.doc ?? current!.doc) as unknown as MetadataDoc
+    const held = new Set<string>()
+    for (const v of await this.versions(doc.name)) for (const [sha, holder] of Object.entries(pinsOf(v))) held.add(`${sha} ${holder}`)
+    const pins = Object.fromEntries(Object.entries(pinsOf(dropped)).filter(([sha, holder]) => !held.has(`${sha} ${holder}`)))
+    return [{ ...dropped, pins } as MetadataDoc]
+  }
+
+  /**
+   * After an append published `doc` on `base`: if `base` was dropped meanwhile, its drop may have
+   * released holders `doc` shares. Restores them (a pin is idempotent); if bytes are already gone,
+   * `doc` is dropped again and the append fails with E_CONFLICT (nothing else refers to it yet
+   * but a reader in that instant).
+   */
+  protected async checkBase(doc: VersionDoc, base: VersionDoc): Promise<void> {
+    if (await this.#versionDoc(base.name, base.version)) return
+    const shared = Object.entries(pinsOf(base)).filter(([sha, holder]) => pinsOf(doc)[sha] === holder)
+    let lost = false
+    for (const [sha, holder] of shared) {
+      await pin(this.ctx.backend, sha, holder)
+      if (!(await this.ctx.backend.blobs.has(sha))) lost = true
+    }
+    if (!lost) return
+    await this.drop(`${doc.name}@${doc.version}`, { force: true })
+    throw new OmegaError('E_CONFLICT', `${this.noun} "${doc.name}@${base.version}" was dropped while an append built on it; nothing was appended, put the full data again`, {
+      details: { name: doc.name, version: base.version },
+      transient: false,
+    })
   }
 
   protected override async adopt(name: string, source: MetadataDoc, artifacts: { kindMeta: JsonObject; parts: Record<string, AsyncIterable<Uint8Array>> }, attributes: JsonObject): Promise<Metadata> {
