@@ -13,11 +13,11 @@ export interface Metadata {
   readonly kind: string
   readonly attributes: JsonObject
   readonly kindMeta: JsonObject
-  /** Models only: 1, 2, 3 … per name. */
+  /** Models and datasets: 1, 2, 3 … per name. */
   readonly version?: number
-  /** Models only: the version this one came from (the previous put, or the version a fit started from). */
+  /** Models and datasets: the version this one came from (the previous put, the version a fit started from, an append's base). */
   readonly parent?: number | null
-  /** Models only: the tags pointing at this version. */
+  /** Models and datasets: the tags pointing at this version. */
   readonly tags?: string[]
   /** Total bytes of all parts. */
   readonly size: number

@@ -83,7 +83,7 @@ export class ModelStore extends VersionedStore {
     return await this.afterPublish(doc)
   }
 
-  protected override notFound(_parsed: ParsedName): OmegaError {
-    return errors.notFound('model', _parsed.name, this.bucket, 'list models with om.models.list()')
+  protected override notFound(parsed: ParsedName): OmegaError {
+    return errors.notFound('model', parsed.name, this.bucket, 'list models with om.models.list()')
   }
 }

@@ -321,12 +321,12 @@ export abstract class VersionedStore extends ObjectStore {
   /** Every live version, oldest first (a pre-versions document as version 1). */
   protected async versions(name: string): Promise<VersionDoc[]> {
     const out: VersionDoc[] = []
-    let first = true
+    let noVersion1 = true
     for await (const { doc } of this.ctx.backend.meta.list(`${this.key(name)}/@`)) {
-      first &&= doc.version !== 1
+      noVersion1 &&= doc.version !== 1
       if (!isTombstone(doc)) out.push(doc as unknown as VersionDoc)
     }
-    if (first) {
+    if (noVersion1) {
       const legacy = await this.#legacy(name)
       const v1 = legacy && this.#asLegacy(legacy.key, legacy.doc)
       if (v1) out.unshift(v1)
