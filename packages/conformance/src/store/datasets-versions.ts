@@ -3,7 +3,7 @@ import { Table, vectorFromArray } from 'apache-arrow'
 import { describe, expect, it } from 'vitest'
 import { rejectsWith, type BackendSuiteOptions } from '../context.js'
 import { countingBackend } from './counting-backend.js'
-import { openStore, snapshot } from './open-store.js'
+import { TestLinear, openStore, snapshot } from './open-store.js'
 
 /** `n` rows starting at `from`: a (int), b (float), y (label). */
 function rows(from: number, n: number): Table {
@@ -165,6 +165,10 @@ export function datasetVersionTests(options: BackendSuiteOptions, bucket: string
         await om.datasets.put(rows(20, 10), 't', { append: true })
         expect((await om.datasets.revisions('t')).map((r) => r.version)).toEqual([3])
         expect(column(await om.datasets.get('t'), 'a')).toEqual(Array.from({ length: 30 }, (_, i) => i))
+        // The same machinery serves models.
+        for (let w = 1; w <= 3; w++) await om.models.put(new TestLinear({ w }), 'km', { keep: 2 })
+        expect((await om.models.revisions('km')).map((r) => r.version)).toEqual([2, 3])
+        await rejectsWith(om.models.put(new TestLinear({ w: 0 }), 'km', { keep: 0 }), 'E_INVALID_ARGUMENT')
       } finally {
         await close()
       }

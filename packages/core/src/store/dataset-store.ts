@@ -44,6 +44,8 @@ export interface DatasetGetOptions extends GetOptions {
 export interface DatasetReadCsvOptions extends ReadCsvOptions {
   readonly append?: boolean
   readonly attributes?: JsonObject
+  /** Retention, as for `put`: keep the newest N versions (and tagged ones). */
+  readonly keep?: number
 }
 
 /** Options of `writeCsv`. */
@@ -209,15 +211,12 @@ export class DatasetStore extends VersionedStore {
       const batches: TableBatchMeta[] = []
       for await (const table of csvTables(input, options)) {
         if (schema) this.#checkSchema(schema, table, name)
-        else {
-          schema = table.schema
-          await write('schema', encodeSchema(schema))
-        }
+        else await write('schema', encodeSchema((schema = table.schema)))
         batches.push(...(await handler.writeBatches(table, write, first + batches.length, options.signal)))
       }
       if (!schema) throw errors.dataShape(`CSV for "${name}" has no rows or header; nothing was stored`, { name })
       return { schema, batches }
-    }, options.attributes, false)
+    }, keepAttributes(options), false)
   }
 
   /** Writes a table dataset (selectors and filters allowed) to a CSV file, atomically. */

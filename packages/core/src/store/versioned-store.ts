@@ -450,7 +450,7 @@ export abstract class VersionedStore extends ObjectStore {
  *
  * @throws {OmegaError} E_INVALID_ARGUMENT if `keep` is not a positive integer
  */
-export function keepAttributes(options: VersionedPutOptions): JsonObject | undefined {
+export function keepAttributes(options: { readonly keep?: number; readonly attributes?: JsonObject | undefined; readonly signal?: AbortSignal | undefined }): JsonObject | undefined {
   checkAttributes(options.attributes)
   throwIfAborted(options.signal)
   const keep = options.keep ?? options.attributes?.keep
