@@ -87,7 +87,7 @@ export type { TensorDtype, TensorData, TensorDataMap, NestedArray } from './data
 export { Registry, BUILTIN_PRIORITY, PLUGIN_PRIORITY } from './registry/registry.js'
 export { BackendRegistry, storeScheme } from './registry/backend-registry.js'
 export type { Plugin, PluginApi, RegisterOptions } from './plugins/plugin.js'
-export { loadPlugins, resolvePluginSpecifier } from './plugins/load-plugins.js'
+export { loadPlugins, resolvePluginSpecifier, isMissingPackage } from './plugins/load-plugins.js'
 export type { Runtime, Task, ModelTask, TaskModel, TaskOperation, TaskOutcome, TaskResult, RunOptions, EncodedData, RuntimeOperation, RuntimeFactory, RuntimeHost } from './runtime/runtime.js'
 export { executeTask, artifactsOf } from './runtime/execute-task.js'
 export type { ExecutionEnv, LiveInputs } from './runtime/execute-task.js'

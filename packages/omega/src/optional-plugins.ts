@@ -1,4 +1,4 @@
-import { OmegaError, isFileRef, type Handler, type Plugin, type PluginApi, type StoreName } from '@omega/core'
+import { OmegaError, isFileRef, isMissingPackage, type Handler, type Plugin, type PluginApi, type StoreName } from '@omega/core'
 
 /**
  * A framework handler that `@omega/omega` registers when the application has installed its package,
@@ -45,9 +45,7 @@ async function importIfInstalled(specifier: string): Promise<Plugin | undefined>
     const module = (await import(specifier)) as { default: Plugin }
     return module.default
   } catch (err) {
-    const code = (err as { code?: unknown }).code
-    // Only the package itself being absent means "not installed"; a broken install must surface.
-    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((err as Error).message).includes(`'${specifier}'`)) return undefined
+    if (isMissingPackage(err, specifier)) return undefined
     throw new OmegaError('E_UNSUPPORTED', `${specifier} is installed but could not be loaded: ${(err as Error).message}`, { cause: err })
   }
 }

@@ -20,6 +20,15 @@ export function resolvePluginSpecifier(specifier: string, cwd: string = process.
   }
 }
 
+/**
+ * True when `err`, thrown by importing `specifier`, says that package itself is not installed —
+ * not that something it imports is missing (a broken install must surface, not pass for absent).
+ */
+export function isMissingPackage(err: unknown, specifier: string): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((err as Error).message).includes(`'${specifier}'`)
+}
+
 /** Imports each plugin and calls its default export with `api`, in order. */
 export async function loadPlugins(specifiers: readonly string[], api: PluginApi): Promise<void> {
   for (const specifier of specifiers) {

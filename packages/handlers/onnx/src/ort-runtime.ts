@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { isMainThread } from 'node:worker_threads'
 import type { Env, InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common'
-import { OmegaError } from '@omega/core'
+import { OmegaError, isMissingPackage } from '@omega/core'
 
 /** Which onnxruntime build runs the sessions. */
 export type OrtBackendName = 'onnxruntime-node' | 'onnxruntime-web'
@@ -52,7 +52,7 @@ async function pickOrt(): Promise<OrtRuntime> {
     try {
       return nodeRuntime(await import('onnxruntime-node'))
     } catch (err) {
-      if (forced === 'node' || !isMissingModule(err)) {
+      if (forced === 'node' || !isMissingPackage(err, 'onnxruntime-node')) {
         throw new OmegaError('E_UNSUPPORTED', `onnxruntime-node could not be loaded (${(err as Error).message}); install it with "npm install onnxruntime-node", or unset OMEGA_ONNX_RUNTIME to use onnxruntime-web`, { cause: err })
       }
     }
@@ -96,9 +96,4 @@ function webRuntime(ort: OrtModule): OrtRuntime {
       return await ort.InferenceSession.create(bytes, webOptions as InferenceSession.SessionOptions)
     },
   }
-}
-
-function isMissingModule(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND'
 }
