@@ -55,7 +55,7 @@ async function execute(task: ModelTask, env: ExecutionEnv, live: LiveInputs, onP
   } else {
     // The same bytes make a different live model under other kindMeta (ONNX featureNames and
     // inputColumns are put options) or per-call session options.
-    const key = `${task.model.sha256}:${JSON.stringify(task.model.kindMeta)}${task.params?.sessionOptions === undefined ? '' : `:${JSON.stringify(task.params.sessionOptions)}`}`
+    const key = `${task.model.sha256}:${kindMetaKey(task.model.kindMeta)}${task.params?.sessionOptions === undefined ? '' : `:${JSON.stringify(task.params.sessionOptions)}`}`
     model = env.cache.get(key)
     if (model === undefined) {
       if (!task.model.parts) return { ok: false, missingModel: true }
@@ -118,6 +118,17 @@ async function execute(task: ModelTask, env: ExecutionEnv, live: LiveInputs, onP
     }
   }
   return { ok: true, result }
+}
+
+/** kindMeta as a cache key; the inline runtime passes the same (frozen, cached) object every call. */
+const KIND_META_KEYS = new WeakMap<JsonObject, string>()
+function kindMetaKey(kindMeta: JsonObject): string {
+  let key = KIND_META_KEYS.get(kindMeta)
+  if (key === undefined) {
+    key = JSON.stringify(kindMeta)
+    if (Object.isFrozen(kindMeta)) KIND_META_KEYS.set(kindMeta, key)
+  }
+  return key
 }
 
 async function modelResult(handler: ModelHandler, model: unknown, context: HandlerContext): Promise<TaskResult> {

@@ -48,6 +48,8 @@ export interface RuntimeContext {
   runtime(): Promise<Runtime>
   /** Runs a call so that `close()` waits for (or aborts) it; the signal fires when the instance closes with abort. */
   track<T>(fn: (signal: AbortSignal | undefined) => Promise<T>, signal: AbortSignal | undefined): Promise<T>
+  /** The metadata of the model version a name addresses (remembered between calls where that is safe). */
+  version(nameRef: string): Promise<Metadata>
 }
 
 /** A resolved X or Y: the data, where it came from, and its shape. */
@@ -78,7 +80,7 @@ export class ModelProxy {
   /** Fits and stores the fitted model as a new version (parent: the version fitted from). */
   async fit(X: DataArg, Y?: DataArg, options: ModelRunOptions = {}): Promise<Metadata> {
     return await this.ctx.track(async (signal) => {
-      const meta = await this.ctx.models.version(this.nameRef)
+      const meta = await this.ctx.version(this.nameRef)
       if (isChunked(X)) throw errors.invalidArgument(`fit takes a whole dataset; use partialFit("${String(X)}") to learn chunk by chunk`)
       const [x, y] = await this.#inputs(meta, X, Y, signal)
       const progress = handlerProgress(options.onProgress)
@@ -91,7 +93,7 @@ export class ModelProxy {
   /** Updates the model with one batch, or chunk by chunk for `name#iterchunks:chunksize=N`; stores one new version. */
   async partialFit(X: DataArg, Y?: DataArg, options: ModelRunOptions = {}): Promise<Metadata> {
     return await this.ctx.track(async (signal) => {
-      const meta = await this.ctx.models.version(this.nameRef)
+      const meta = await this.ctx.version(this.nameRef)
       if (!isChunked(X)) {
         const [x, y] = await this.#inputs(meta, X, Y, signal)
         const progress = handlerProgress(options.onProgress)
@@ -119,7 +121,7 @@ export class ModelProxy {
   async predict(X: DataArg, options?: PredictOptions): Promise<Prediction | Metadata>
   async predict(X: DataArg, options: PredictOptions = {}): Promise<Prediction | Metadata> {
     return await this.ctx.track(async (signal) => {
-      const meta = await this.ctx.models.version(this.nameRef)
+      const meta = await this.ctx.version(this.nameRef)
       const [x] = await this.#inputs(meta, X, undefined, signal, true)
       const result = await this.run('predict', meta, { x, params: options.params, progress: options.onProgress }, options, signal)
       const prediction = decodePrediction(result)
@@ -142,7 +144,7 @@ export class ModelProxy {
   /** The model's score on X and Y (accuracy for classifiers, R² for regressors in ml.js). */
   async score(X: DataArg, Y: DataArg, options: ModelRunOptions = {}): Promise<number> {
     return await this.ctx.track(async (signal) => {
-      const meta = await this.ctx.models.version(this.nameRef)
+      const meta = await this.ctx.version(this.nameRef)
       const [x, y] = await this.#inputs(meta, X, Y, signal, true)
       const result = await this.run('score', meta, { x, y, params: options.params, progress: options.onProgress }, options, signal)
       if (result.type !== 'number') throw errors.unsupported('score returned no number')
@@ -157,7 +159,7 @@ export class ModelProxy {
    */
   async gridsearch(X: DataArg, Y: DataArg, search: GridsearchOptions, options: ModelRunOptions = {}): Promise<Metadata> {
     return await this.ctx.track(async (signal) => {
-      const meta = await this.ctx.models.version(this.nameRef)
+      const meta = await this.ctx.version(this.nameRef)
       const [x, y] = await this.#inputs(meta, X, Y, signal)
       const parts = await this.ctx.models.parts(meta, signal)
       const outcome = await runGridsearch(this, meta, parts, x, y!, search, options, signal)
@@ -176,7 +178,7 @@ export class ModelProxy {
    */
   async refit(options: ModelRunOptions = {}): Promise<Metadata> {
     return await this.ctx.track(async (signal) => {
-      const meta = await this.ctx.models.version(this.nameRef)
+      const meta = await this.ctx.version(this.nameRef)
       const fit = recordedFit(meta)
       const from = await this.ctx.models.version(`${meta.name}@${meta.parent}`)
       const params = fit.params ?? options.params
@@ -238,7 +240,7 @@ export class ModelProxy {
 
   async #infer(op: 'predictProba' | 'transform', X: DataArg, options: ModelRunOptions): Promise<Tensor> {
     return await this.ctx.track(async (signal) => {
-      const meta = await this.ctx.models.version(this.nameRef)
+      const meta = await this.ctx.version(this.nameRef)
       const [x] = await this.#inputs(meta, X, undefined, signal, true)
       const result = await this.run(op, meta, { x, params: options.params, progress: options.onProgress }, options, signal)
       const out = decodePrediction(result)
@@ -364,11 +366,15 @@ function isChunked(ref: unknown): boolean {
 }
 
 function resolved(input: ModelInput, owned: boolean, name?: string, sha256?: string, version?: number): ResolvedInput {
+  let features: ResolvedInput['features'] | undefined
   return {
     input,
     owned,
     rows: inputRows(input),
-    features: inputFeatures(input),
+    // Only fits record features: a predict does not pay for listing a table's columns.
+    get features() {
+      return (features ??= inputFeatures(input))
+    },
     ...(name !== undefined && { name }),
     ...(sha256 !== undefined && { sha256 }),
     ...(version !== undefined && { version }),
