@@ -76,7 +76,7 @@ export class Omega implements PluginApi {
     this.datasets = new DatasetStore(ctx, 'datasets', 'data/')
     this.scripts = new ObjectStore(ctx, 'scripts', 'scripts/')
     this.jobs = new ObjectStore(ctx, 'jobs', 'jobs/')
-    this.runtime = new RuntimeFacade(this.models, this.datasets, shared.runtime)
+    this.runtime = new RuntimeFacade(this.models, this.datasets, shared.runtime, shared.host.handlers)
   }
 
   /**

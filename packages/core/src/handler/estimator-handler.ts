@@ -45,6 +45,8 @@ export interface EstimatorAdapter<M extends object = object> {
   score?(model: M, X: Matrix, y: Target): number | Promise<number>
   /** False for an instance that has not been fitted yet (then `params` is stored, not `toJSON`). */
   isFitted?(model: M): boolean
+  /** Inference treats every row on its own (no batch statistics): concurrent calls may be merged. */
+  readonly rowIndependent?: boolean
   /** Hyper-parameters of an instance: constructor options, plain JSON. */
   params?(model: M): JsonObject
   /** A new unfitted instance with these hyper-parameters. */
@@ -159,6 +161,10 @@ export class EstimatorHandler<M extends object = object> implements ModelHandler
     const value = await fn.call(this.adapter, model, toMatrix(X), toTarget(Y))
     if (typeof value !== 'number') throw errors.unsupported(`${this.estimator}.score returned ${describeType(value)}, not a number`)
     return value
+  }
+
+  rowIndependent(): boolean {
+    return this.adapter.rowIndependent === true
   }
 
   params(model: M): JsonObject {

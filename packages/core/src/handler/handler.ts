@@ -80,6 +80,12 @@ export interface ModelHandler<M = unknown> extends Handler<M> {
   predictProba?(model: M, X: ModelData, options: ModelCallOptions): Promise<Tensor>
   transform?(model: M, X: ModelData, options: ModelCallOptions): Promise<Tensor>
   score?(model: M, X: ModelData, Y: ModelData, options: ModelCallOptions): Promise<number>
+  /**
+   * True if predict, predictProba and transform give each row the same result whether it comes
+   * alone or stacked with other rows, for a model with this kindMeta: the pool may then merge
+   * concurrent calls into one task (dynamic batching). Absent means no.
+   */
+  rowIndependent?(kindMeta: JsonObject): boolean
   /** Hyper-parameters of a model and a copy with others set, for gridsearch. */
   params?(model: M): JsonObject
   withParams?(model: M, params: JsonObject): Promise<M>

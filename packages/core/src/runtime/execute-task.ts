@@ -120,9 +120,9 @@ async function execute(task: ModelTask, env: ExecutionEnv, live: LiveInputs, onP
   return { ok: true, result }
 }
 
-/** kindMeta as a cache key; the inline runtime passes the same (frozen, cached) object every call. */
 const KIND_META_KEYS = new WeakMap<JsonObject, string>()
-function kindMetaKey(kindMeta: JsonObject): string {
+/** kindMeta as a string, memoised for frozen objects (the runtime's cached metadata). @internal */
+export function kindMetaKey(kindMeta: JsonObject): string {
   let key = KIND_META_KEYS.get(kindMeta)
   if (key === undefined) {
     key = JSON.stringify(kindMeta)

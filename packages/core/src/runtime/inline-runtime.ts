@@ -20,6 +20,8 @@ export class InlineRuntime implements Runtime {
   readonly sameThread = true
   readonly #env: { handlers: HandlerRegistry; cache: ModelCache }
   readonly #running = new Set<Promise<unknown>>()
+  /** Rejects the calls running when a forced close comes (their handlers cannot be stopped). */
+  readonly #stops = new Set<(err: OmegaError) => void>()
 
   constructor(handlers: HandlerRegistry, cacheSize = 16) {
     this.#env = { handlers, cache: new ModelCache(cacheSize) }
@@ -33,20 +35,28 @@ export class InlineRuntime implements Runtime {
     const report = options.onProgress
     const work = executeTask(task, this.#env, options.live, report && ((p) => settled || report(p)))
     this.#running.add(work)
+    let stop: ((err: OmegaError) => void) | undefined
     try {
-      if (!signal) return await work
       return await new Promise<TaskOutcome>((resolve, reject) => {
+        stop = reject
+        this.#stops.add(reject)
+        if (!signal) return void work.then(resolve, reject)
         const onAbort = (): void => reject(abortError(signal))
         signal.addEventListener('abort', onAbort, { once: true })
         work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
       })
     } finally {
       settled = true
+      this.#stops.delete(stop!)
       this.#running.delete(work)
     }
   }
 
-  async close(): Promise<void> {
+  async close(options: { readonly force?: boolean } = {}): Promise<void> {
+    if (options.force) {
+      const reason = new OmegaError('E_ABORTED', 'the omega instance was closed while this call was running; nothing was stored')
+      for (const stop of this.#stops) stop(reason)
+    }
     await Promise.allSettled([...this.#running])
     await this.#env.cache.clear()
   }

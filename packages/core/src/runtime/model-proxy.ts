@@ -10,11 +10,14 @@ import type { ModelStore } from '../store/model-store.js'
 import type { DatasetStore } from '../store/dataset-store.js'
 import type { LiveInputs } from './execute-task.js'
 import { runGridsearch, type GridsearchOptions } from './gridsearch.js'
-import { encodeInput, inputFeatures, inputRows, toModelInput, type ModelInput } from './task-codec.js'
+import { encodeInput, toModelInput } from './task-codec.js'
 import { matchFeatures, type FittedFeatures } from './feature-check.js'
+import { resolved, type ResolvedInput } from './resolved-input.js'
 import { handlerProgress } from './handler-progress.js'
 import { decodePrediction, predictionTable, type Prediction } from './prediction.js'
-import type { EncodedData, ModelTask, Progress, RunOptions, Runtime, TaskModel, TaskOperation, TaskResult } from './runtime.js'
+import type { BatchingOptions, EncodedData, ModelTask, Progress, RunOptions, Runtime, TaskModel, TaskOperation, TaskOutcome, TaskResult } from './runtime.js'
+import { abortError } from './inline-runtime.js'
+import { batchHint } from './batching-policy.js'
 
 export type { Progress } from './runtime.js'
 
@@ -23,6 +26,12 @@ export interface ModelRunOptions extends RunOptions {
   /** Hyper-parameters to set before fitting, or handler options for inference (ONNX `outputs`…). */
   readonly params?: JsonObject
   readonly onProgress?: (progress: Progress) => void
+  /**
+   * predict, predictProba, transform on the pool: `false` keeps this call out of dynamic batching;
+   * `{ maxBatch, maxDelayMs }` overrides the model's and the pool's limits (and opts in a model
+   * whose handler does not declare its rows independent).
+   */
+  readonly batching?: false | BatchingOptions
 }
 
 /** Options of predict: `rName` stores the predictions as a dataset and returns its metadata. */
@@ -50,20 +59,15 @@ export interface RuntimeContext {
   track<T>(fn: (signal: AbortSignal | undefined) => Promise<T>, signal: AbortSignal | undefined): Promise<T>
   /** The metadata of the model version a name addresses (remembered between calls where that is safe). */
   version(nameRef: string): Promise<Metadata>
+  /** Whether the model's handler declares its rows independent (dynamic batching). */
+  rowIndependent(meta: Metadata): boolean
+  /** A version's parts, read once for concurrent calls that all need them. */
+  parts(meta: Metadata): Promise<Record<string, Uint8Array>>
+  /** The signal `track` gives calls without one of their own; closing the runtime ends their tasks. */
+  readonly closeSignal: AbortSignal
 }
 
-/** A resolved X or Y: the data, where it came from, and its shape. */
-export interface ResolvedInput {
-  readonly input: ModelInput
-  readonly name?: string
-  readonly sha256?: string
-  /** The dataset version read (the name addressed exactly that version). */
-  readonly version?: number
-  readonly rows: number
-  readonly features: { count: number; names?: string[]; types?: string[] }
-  /** True if the bytes are omega's own (from the store): they may be transferred without a copy. */
-  readonly owned: boolean
-}
+export type { ResolvedInput } from './resolved-input.js'
 
 /**
  * `om.runtime.model(name)`: runs fit, partialFit, predict, predictProba, transform, score and
@@ -220,19 +224,35 @@ export class ModelProxy {
     const runtime = await this.ctx.runtime()
     const sameThread = (runtime as { sameThread?: boolean }).sameThread === true
     const live: LiveInputs = sameThread ? { ...(io.x && { X: io.x.input }), ...(io.y && { Y: io.y.input }) } : {}
+    const batch = sameThread || io.progress ? undefined : batchHint(op, meta, (options as ModelRunOptions).batching, () => this.ctx.rowIndependent(meta))
     // Encoded inputs are transferred, which detaches them: each attempt encodes afresh, and an
-    // attempt that may be retried (no model bytes sent) never transfers a caller's or a tensor's own buffer.
+    // attempt that may be retried (no model bytes sent) never transfers a caller's or a tensor's own
+    // buffer. A batching runtime copies rows into the merged task and transfers nothing of a caller's.
     const encode = (input: ResolvedInput | undefined, retriable: boolean): EncodedData | undefined =>
-      sameThread || !input ? undefined : encodeInput(input.input, retriable || !input.owned)
+      sameThread || !input ? undefined : encodeInput(input.input, !batch && (retriable || !input.owned))
     const build = (parts: Record<string, Uint8Array> | undefined): ModelTask => {
       const X = encode(io.x, parts === undefined)
       const Y = encode(io.y, parts === undefined)
       const model: TaskModel = { name: meta.name, version: meta.version!, sha256: meta.sha256, kind: meta.kind, kindMeta: meta.kindMeta, ...(parts && { parts }) }
       return { type: 'model', op, model, ...(X && { X }), ...(Y && { Y }), ...(io.params && { params: io.params }), ...io.extra }
     }
-    const runOptions = { ...(signal && { signal }), ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }), ...(io.progress && { onProgress: io.progress }), live }
-    let outcome = await runtime.run(build(io.parts), runOptions)
-    if (!outcome.ok && 'missingModel' in outcome) outcome = await runtime.run(build(await this.ctx.models.parts(meta, signal)), runOptions)
+    // The instance's shared close signal is not handed on: the runtime's own close stops those tasks.
+    const runSignal = signal === this.ctx.closeSignal ? undefined : signal
+    const runOptions = {
+      ...(runSignal && { signal: runSignal }),
+      ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+      ...(io.progress && { onProgress: io.progress }),
+      ...(batch && { batch }),
+      live,
+    }
+    let outcome: TaskOutcome
+    try {
+      outcome = await runtime.run(build(io.parts), runOptions)
+      if (!outcome.ok && 'missingModel' in outcome) outcome = await runtime.run(build(await this.ctx.parts(meta)), runOptions)
+    } catch (err) {
+      if (signal?.aborted) throw abortError(signal)
+      throw err
+    }
     if (outcome.ok) return outcome.result
     if ('missingModel' in outcome) throw new OmegaError('E_WORKER', 'the runtime asked for the model twice')
     throw OmegaError.fromJSON(outcome.error)
@@ -363,20 +383,4 @@ export class ModelProxy {
 
 function isChunked(ref: unknown): boolean {
   return typeof ref === 'string' && ref !== '*' && parseName(ref).operation?.op === 'iterchunks'
-}
-
-function resolved(input: ModelInput, owned: boolean, name?: string, sha256?: string, version?: number): ResolvedInput {
-  let features: ResolvedInput['features'] | undefined
-  return {
-    input,
-    owned,
-    rows: inputRows(input),
-    // Only fits record features: a predict does not pay for listing a table's columns.
-    get features() {
-      return (features ??= inputFeatures(input))
-    },
-    ...(name !== undefined && { name }),
-    ...(sha256 !== undefined && { sha256 }),
-    ...(version !== undefined && { version }),
-  }
 }

@@ -5,6 +5,9 @@ import type { ModelStore } from '../store/model-store.js'
 import { ModelProxy, type RuntimeContext } from './model-proxy.js'
 import type { Runtime } from './runtime.js'
 import type { ResolvedModels } from './resolved-models.js'
+import type { HandlerRegistry } from '../handler/handler-registry.js'
+import type { ModelHandler } from '../handler/handler.js'
+import type { Metadata } from '../store/metadata.js'
 
 /**
  * `om.runtime`: runs models by name on the instance's runtime (a worker pool by default, or
@@ -13,13 +16,16 @@ import type { ResolvedModels } from './resolved-models.js'
 export class RuntimeFacade {
   readonly #ctx: RuntimeContext
 
-  constructor(models: ModelStore, datasets: DatasetStore, shared: RuntimeState) {
+  constructor(models: ModelStore, datasets: DatasetStore, shared: RuntimeState, handlers: HandlerRegistry) {
     this.#ctx = {
       models,
       datasets,
       runtime: () => shared.runtime(),
       track: (fn, signal) => shared.track(fn, signal),
       version: (nameRef) => shared.resolved.version(models, nameRef),
+      rowIndependent: (meta) => (handlers.find(meta.kind) as ModelHandler | undefined)?.rowIndependent?.(meta.kindMeta) === true,
+      parts: (meta) => shared.parts(models, meta),
+      closeSignal: shared.closeSignal,
     }
   }
 
@@ -36,6 +42,7 @@ export class RuntimeState {
   readonly #running = new Set<{ work: Promise<unknown>; controller: AbortController | undefined }>()
   /** Aborted by close with abort: the signal of every call whose caller gave none. */
   readonly #closing = new AbortController()
+  readonly #reading = new Map<string, Promise<Record<string, Uint8Array>>>()
   #closed = false
 
   constructor(
@@ -47,10 +54,29 @@ export class RuntimeState {
     setMaxListeners(0, this.#closing.signal)
   }
 
+  /** The signal of calls whose caller gave none: aborted when the instance closes with abort. */
+  get closeSignal(): AbortSignal {
+    return this.#closing.signal
+  }
+
   /** The runtime, started on first use (also by calls already running when close() began). */
   runtime(): Promise<Runtime> {
     this.#runtime ??= this.create()
     return this.#runtime
+  }
+
+  /**
+   * A version's parts, read and verified once for all calls that need them at the same time (a
+   * burst of batched predicts on a worker that has not cached the model yet all ask at once).
+   */
+  parts(models: ModelStore, meta: Metadata): Promise<Record<string, Uint8Array>> {
+    const key = `${models.bucket}\0${meta.sha256}`
+    let reading = this.#reading.get(key)
+    if (!reading) {
+      reading = models.parts(meta).finally(() => this.#reading.delete(key))
+      this.#reading.set(key, reading)
+    }
+    return reading
   }
 
   /** The runtime if it was started. */
@@ -97,10 +123,16 @@ export class RuntimeState {
       const reason = new OmegaError('E_ABORTED', 'the omega instance was closed while this call was running; nothing was stored')
       this.#closing.abort(reason)
       for (const { controller } of this.#running) controller?.abort(reason)
+      // Calls without a signal of their own did not hand the shared one to the runtime (thousands
+      // of listeners on one signal cost O(n) each): stopping the runtime ends their tasks.
+      const runtime = await this.#runtime?.catch(() => undefined)
+      await runtime?.close({ force: true })
+      await Promise.allSettled([...this.#running].map((r) => r.work))
+      return
     }
     await Promise.allSettled([...this.#running].map((r) => r.work))
     const runtime = await this.#runtime?.catch(() => undefined)
-    await runtime?.close({ force: abort })
+    await runtime?.close({ force: false })
   }
 }
 

@@ -81,6 +81,20 @@ export interface RunOptions {
    * per {@link PROGRESS_INTERVAL_MS}, always the last).
    */
   readonly onProgress?: (progress: Progress) => void
+  /**
+   * The task may be merged with concurrent tasks of the same model version, operation and
+   * parameters (its X is rows of a row-independent model): up to `maxBatch` rows, waiting at most
+   * `maxDelayMs` for more. Runtimes that do not batch ignore it; missing fields take the runtime's defaults.
+   */
+  readonly batch?: BatchingOptions
+}
+
+/** Dynamic batching limits (per runtime, per model in `attributes.batching`, per call in `batching`). */
+export interface BatchingOptions {
+  /** Rows of one merged task. */
+  readonly maxBatch?: number
+  /** Milliseconds a call may wait for others to join (0: only calls made in the same turn of the event loop). */
+  readonly maxDelayMs?: number
 }
 
 /** Milliseconds between two progress reports a runtime forwards from another thread. */

@@ -70,6 +70,8 @@ const randomForestClassifier: MljsEstimator<RandomForestClassifier> = {
   name: 'RandomForestClassifier',
   cls: RandomForestClassifier,
   adapter: {
+    // Trees and linear models predict each row on its own: concurrent predicts may be merged.
+    rowIndependent: true,
     validate: (json, _size, fitted) => validateMljs('RandomForestClassifier', json, fitted),
     isFitted: (m) => Array.isArray(m.estimators),
     params: forestParams,
@@ -90,6 +92,7 @@ const randomForestRegression: MljsEstimator<RandomForestRegression> = {
   name: 'RandomForestRegression',
   cls: RandomForestRegression,
   adapter: {
+    rowIndependent: true,
     validate: (json, _size, fitted) => validateMljs('RandomForestRegression', json, fitted),
     isFitted: (m) => Array.isArray(m.estimators),
     params: forestParams,
@@ -104,6 +107,7 @@ const decisionTreeClassifier: MljsEstimator<DecisionTreeClassifier> = {
   name: 'DecisionTreeClassifier',
   cls: DecisionTreeClassifier,
   adapter: {
+    rowIndependent: true,
     validate: (json, _size, fitted) => validateMljs('DecisionTreeClassifier', json, fitted),
     isFitted: (m) => m.root !== undefined,
     params: (m) => defined(m.options),
@@ -118,6 +122,7 @@ const decisionTreeRegression: MljsEstimator<DecisionTreeRegression> = {
   name: 'DecisionTreeRegression',
   cls: DecisionTreeRegression,
   adapter: {
+    rowIndependent: true,
     validate: (json, _size, fitted) => validateMljs('DecisionTreeRegression', json, fitted),
     isFitted: (m) => m.root !== undefined,
     params: (m) => defined(m.options),
@@ -132,6 +137,7 @@ const logisticRegression: MljsEstimator<LogisticRegression> = {
   name: 'LogisticRegression',
   cls: LogisticRegression,
   adapter: {
+    rowIndependent: true,
     validate: (json, _size, fitted) => validateMljs('LogisticRegression', json, fitted),
     isFitted: (m) => m.classifiers.length > 0,
     params: (m) => ({ numSteps: m.numSteps, learningRate: m.learningRate }),
@@ -150,6 +156,7 @@ const multivariateLinearRegression: MljsEstimator<MultivariateLinearRegression> 
   name: 'MultivariateLinearRegression',
   cls: MultivariateLinearRegression,
   adapter: {
+    rowIndependent: true,
     validate: (json, _size, fitted) => validateMljs('MultivariateLinearRegression', json, fitted),
     params: (m) => ({ intercept: m.intercept, statistics: m.statistics }),
     fit: (m, X, y, params) => {

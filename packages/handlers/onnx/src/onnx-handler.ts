@@ -125,6 +125,15 @@ export class OnnxHandler implements ModelHandler<OnnxModel> {
     }
   }
 
+  /**
+   * Rows may be stacked when every input has a free leading (batch) dimension; a graph with a fixed
+   * batch size, or a model put with `attributes.batching: false`, is never merged.
+   */
+  rowIndependent(kindMeta: JsonObject): boolean {
+    const inputs = kindMeta.inputs as unknown as OnnxValueInfo[] | undefined
+    return Array.isArray(inputs) && inputs.length > 0 && inputs.every((i) => Array.isArray(i.shape) && i.shape.length > 0 && (typeof i.shape[0] === 'string' || (i.shape[0] as number) < 0))
+  }
+
   async predict(model: OnnxModel, X: ModelData, options: ModelCallOptions): Promise<Tensor | Record<string, Tensor>> {
     const outputs = options.params?.outputs
     if (outputs !== undefined && (!Array.isArray(outputs) || outputs.some((o) => typeof o !== 'string'))) {

@@ -10,7 +10,7 @@ import { workerData } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import { ModelCache, PluginHost, executeTask, type TaskOutcome } from '@omega/core'
 import { ProgressSender } from './progress-channel.js'
-import type { WorkerMessage } from './pool-runtime.js'
+import { MIN_TRANSFER_BYTES, type WorkerMessage } from './pool-runtime.js'
 
 interface PoolWorkerData {
   readonly plugins: readonly string[]
@@ -38,7 +38,7 @@ export default async function run(message: WorkerMessage): Promise<unknown> {
 function movable(outcome: TaskOutcome): object {
   const buffers = new Set<ArrayBuffer>()
   const add = (bytes: Uint8Array): void => {
-    if (bytes.buffer instanceof ArrayBuffer && bytes.byteLength === bytes.buffer.byteLength) buffers.add(bytes.buffer)
+    if (bytes.buffer instanceof ArrayBuffer && bytes.byteLength === bytes.buffer.byteLength && bytes.byteLength >= MIN_TRANSFER_BYTES) buffers.add(bytes.buffer)
   }
   if (outcome.ok) {
     const r = outcome.result

@@ -4,10 +4,10 @@ import { tempDir } from '@omega/conformance'
 import { LevelBackend } from '@omega/level'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error a plain-JavaScript fixture plugin (workers import it without a compiler)
-import { Stepper } from './fixtures/stepper-plugin.mjs'
+import { Stepper } from './fixtures/test-handlers-plugin.mjs'
 
 const POOL_PLUGIN = new URL('../dist/index.js', import.meta.url).href
-const STEPPER_PLUGIN = new URL('./fixtures/stepper-plugin.mjs', import.meta.url).href
+const STEPPER_PLUGIN = new URL('./fixtures/test-handlers-plugin.mjs', import.meta.url).href
 
 type StepperClass = new (steps?: number, stepMs?: number, quiet?: boolean) => object
 

@@ -1,0 +1,31 @@
+import { inputFeatures, inputRows, type ModelInput } from './task-codec.js'
+
+/** A resolved X or Y: the data, where it came from, and its shape. */
+export interface ResolvedInput {
+  readonly input: ModelInput
+  readonly name?: string
+  readonly sha256?: string
+  /** The dataset version read (the name addressed exactly that version). */
+  readonly version?: number
+  readonly rows: number
+  readonly features: { count: number; names?: string[]; types?: string[] }
+  /** True if the bytes are omega's own (from the store): they may be transferred without a copy. */
+  readonly owned: boolean
+}
+
+/** An input with its row count; the feature list is computed on first use (only fits record it). */
+export function resolved(input: ModelInput, owned: boolean, name?: string, sha256?: string, version?: number): ResolvedInput {
+  let features: ResolvedInput['features'] | undefined
+  return {
+    input,
+    owned,
+    rows: inputRows(input),
+    // Only fits record features: a predict does not pay for listing a table's columns.
+    get features() {
+      return (features ??= inputFeatures(input))
+    },
+    ...(name !== undefined && { name }),
+    ...(sha256 !== undefined && { sha256 }),
+    ...(version !== undefined && { version }),
+  }
+}
