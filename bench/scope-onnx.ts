@@ -8,6 +8,8 @@ import { ms, p50, p99, printTable, ratio, type Row } from './stats.js'
 import { benchDir } from './temp-dir.js'
 
 const N = Number(process.env.BENCH_N ?? 400)
+const CONCURRENT = 4000
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const MODEL = new URL('../fixtures/onnx/mlp_breast_cancer.onnx', import.meta.url)
 
 export async function onnxScope(): Promise<Row[]> {
@@ -50,8 +52,46 @@ export async function onnxScope(): Promise<Row[]> {
   const pool = await Omega.open({ store: new LevelBackend(mkdtempSync(join(dir, 's-'))), runtime: 'pool', threads: 2 })
   await pool.models.put(bytes, 'mlp')
   for (const b of ['1', '1000']) await measure('runtime pool', b, () => pool.runtime.model('mlp').predict(tensor(b)))
-  await pool.close()
   printTable(`ONNX hot predict: fixture MLP (30-32-16-2), Tensor input, vs a bare InferenceSession.run in the same process; calls alternate; n=${N} (batch 1), ${N / 4} (batch 1000)`, rows)
+
+  // Many callers at once: the pool merges concurrent 1-row predicts (dynamic batching). The raw
+  // side is the plain sequential loop an application would write with one session.
+  const one = batches[1]!
+  const rawSequential = async (): Promise<number> => {
+    const t0 = performance.now()
+    for (let i = 0; i < CONCURRENT; i++) await session.run({ X: new OrtTensor('float32', one, [1, 30]) })
+    return performance.now() - t0
+  }
+  const concurrent = async (batching?: { maxBatch: number } | false): Promise<number> => {
+    const t0 = performance.now()
+    await Promise.all(Array.from({ length: CONCURRENT }, () => pool.runtime.model('mlp').predict(tensor('1'), batching === undefined ? {} : { batching })))
+    return performance.now() - t0
+  }
+  await concurrent()
+  const sweep: Row[] = []
+  const ratios: Record<string, number[]> = {}
+  const settings: [string, { maxBatch: number } | false | undefined][] = [['default (256)', undefined], ['maxBatch 32', { maxBatch: 32 }], ['maxBatch 1024', { maxBatch: 1024 }], ['off', false]]
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [label, batching] of settings) {
+      if (batching === false && round > 0) continue
+      const raw = await rawSequential()
+      const omega = await concurrent(batching)
+      ;(ratios[label] ??= []).push(raw / omega)
+    }
+  }
+  for (const [label] of settings) {
+    const r = ratios[label]!
+    sweep.push({ batching: label, runs: r.length, 'calls/s vs raw, median': `${p50(r).toFixed(2)}×`, 'min–max': `${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}×` })
+  }
+  printTable(`${CONCURRENT.toLocaleString('en')} concurrent 1-row predicts on the pool (2 threads) vs a sequential session.run loop, calls/s ratio (rounds alternate)`, sweep)
+  await pool.close()
+  const overhead = (via: string): number => Number(rows.find((r) => r.via === via && r.batch === '1')!['overhead p50 µs'])
+  printTable('Goals (issue 12): ONNX runtime fast paths, this run', [
+    { figure: 'ONNX batch-1 predict inline, p50 over raw', goal: '≤ +50 µs', measured: `+${overhead('runtime inline')} µs` },
+    { figure: 'ONNX batch-1 predict pool, p50 over raw', goal: '≤ +150 µs', measured: `+${overhead('runtime pool')} µs` },
+    { figure: `${CONCURRENT.toLocaleString('en')} concurrent 1-row predicts, pool vs raw sequential calls/s`, goal: '≥ 1.0×', measured: `${p50(ratios['default (256)']!).toFixed(2)}×` },
+  ])
+  rows.push(...sweep)
 
   // Cold start: put, then the first predict (session creation included) vs bare create + run.
   const cold: number[] = []

@@ -226,10 +226,9 @@ export class ModelProxy {
     const live: LiveInputs = sameThread ? { ...(io.x && { X: io.x.input }), ...(io.y && { Y: io.y.input }) } : {}
     const batch = sameThread || io.progress ? undefined : batchHint(op, meta, (options as ModelRunOptions).batching, () => this.ctx.rowIndependent(meta))
     // Encoded inputs are transferred, which detaches them: each attempt encodes afresh, and an
-    // attempt that may be retried (no model bytes sent) never transfers a caller's or a tensor's own
-    // buffer. A batching runtime copies rows into the merged task and transfers nothing of a caller's.
+    // attempt that may be retried (no model bytes sent) never transfers a caller's or a tensor's own buffer.
     const encode = (input: ResolvedInput | undefined, retriable: boolean): EncodedData | undefined =>
-      sameThread || !input ? undefined : encodeInput(input.input, !batch && (retriable || !input.owned))
+      sameThread || !input ? undefined : encodeInput(input.input, retriable || !input.owned)
     const build = (parts: Record<string, Uint8Array> | undefined): ModelTask => {
       const X = encode(io.x, parts === undefined)
       const Y = encode(io.y, parts === undefined)
