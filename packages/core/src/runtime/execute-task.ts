@@ -55,7 +55,7 @@ async function execute(task: ModelTask, env: ExecutionEnv, live: LiveInputs, onP
   } else {
     // The same bytes make a different live model under other kindMeta (ONNX featureNames and
     // inputColumns are put options) or per-call session options.
-    const key = `${task.model.sha256}:${kindMetaKey(task.model.kindMeta)}${task.params?.sessionOptions === undefined ? '' : `:${JSON.stringify(task.params.sessionOptions)}`}`
+    const key = `${task.model.cacheKey ?? `${task.model.sha256}:${kindMetaKey(task.model.kindMeta)}`}${task.params?.sessionOptions === undefined ? '' : `:${JSON.stringify(task.params.sessionOptions)}`}`
     model = env.cache.get(key)
     if (model === undefined) {
       if (!task.model.parts) return { ok: false, missingModel: true }

@@ -23,6 +23,11 @@ export interface TaskModel {
   readonly kind: string
   readonly kindMeta: JsonObject
   readonly parts?: Readonly<Record<string, Uint8Array>>
+  /**
+   * Names the live model (sha256 and kindMeta) in an executor's cache. A runtime that sets it may
+   * leave `kindMeta` empty on tasks without `parts`: executors then look the model up by this key alone.
+   */
+  readonly cacheKey?: string
 }
 
 /** Operations a task executes (gridsearch runs as many `foldScore` tasks and one `fit`). */

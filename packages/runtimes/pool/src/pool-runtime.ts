@@ -3,7 +3,8 @@ import type { MessagePort, ResourceLimits, Transferable } from 'node:worker_thre
 import { Piscina } from 'piscina'
 import { ProgressReceiver } from './progress-channel.js'
 import { Batcher } from './batcher.js'
-import { OmegaError, abortError, checkBatching, combineSignals, errors, transferList, type BatchingOptions, type RunOptions, type Runtime, type RuntimeHost, type Task, type TaskOutcome } from '@omega/core'
+import { createHash } from 'node:crypto'
+import { OmegaError, abortError, checkBatching, combineSignals, errors, kindMetaKey, transferList, type BatchingOptions, type JsonObject, type RunOptions, type Runtime, type RuntimeHost, type Task, type TaskOutcome } from '@omega/core'
 
 /** Options of {@link PoolRuntime} (pass them as `Omega.open({ pool: { … } })`). */
 export interface PoolOptions {
@@ -40,6 +41,24 @@ export interface PiscinaPool {
 
 /** What the pool posts to a worker: a task, and the port its progress goes to if the caller asked. */
 export type WorkerMessage = Task & { readonly progress?: MessagePort }
+
+const EMPTY: JsonObject = Object.freeze({}) as JsonObject
+const CACHE_KEYS = new WeakMap<JsonObject, string>()
+
+/**
+ * The task as posted: without model bytes, kindMeta stays home and a short key of it travels
+ * instead (a worker that has not cached the model answers missingModel, and the retry brings both).
+ */
+function slimmed(task: Task): Task {
+  const model = task.model
+  let digest = CACHE_KEYS.get(model.kindMeta)
+  if (digest === undefined) {
+    digest = createHash('sha256').update(kindMetaKey(model.kindMeta)).digest('base64url').slice(0, 22)
+    if (Object.isFrozen(model.kindMeta)) CACHE_KEYS.set(model.kindMeta, digest)
+  }
+  const cacheKey = `${model.sha256}:${digest}`
+  return { ...task, model: model.parts ? { ...model, cacheKey } : { name: model.name, version: model.version, sha256: model.sha256, kind: model.kind, kindMeta: EMPTY, cacheKey } }
+}
 
 /** Buffers below this size are copied, not transferred (a transfer costs more than a small copy). */
 export const MIN_TRANSFER_BYTES = 64 * 1024
@@ -98,7 +117,8 @@ export class PoolRuntime implements Runtime {
 
   async #send(task: Task, signal: AbortSignal | undefined, transfer: boolean, onProgress: RunOptions['onProgress']): Promise<TaskOutcome> {
     const progress = onProgress && new ProgressReceiver(onProgress)
-    const message: WorkerMessage = progress ? { ...task, progress: progress.port } : task
+    const slim = slimmed(task)
+    const message: WorkerMessage = progress ? { ...slim, progress: progress.port } : slim
     // Small buffers are cheaper to copy than to transfer.
     const transfers: Transferable[] = transfer ? transferList(task.X, task.Y).filter((b) => b.byteLength >= MIN_TRANSFER_BYTES) : []
     if (progress) transfers.push(progress.port)
