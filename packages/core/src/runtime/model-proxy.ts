@@ -226,9 +226,11 @@ export class ModelProxy {
     const live: LiveInputs = sameThread ? { ...(io.x && { X: io.x.input }), ...(io.y && { Y: io.y.input }) } : {}
     const batch = sameThread || io.progress ? undefined : batchHint(op, meta, (options as ModelRunOptions).batching, () => this.ctx.rowIndependent(meta))
     // Encoded inputs are transferred, which detaches them: each attempt encodes afresh, and an
-    // attempt that may be retried (no model bytes sent) never transfers a caller's or a tensor's own buffer.
+    // attempt that may be retried (no model bytes sent) never transfers a caller's or a tensor's own
+    // buffer. A runtime that batches copies a batchable task's rows itself and never transfers them.
+    const copied = !(batch && (runtime as { batches?: boolean }).batches === true)
     const encode = (input: ResolvedInput | undefined, retriable: boolean): EncodedData | undefined =>
-      sameThread || !input ? undefined : encodeInput(input.input, retriable || !input.owned)
+      sameThread || !input ? undefined : encodeInput(input.input, copied && (retriable || !input.owned))
     const build = (parts: Record<string, Uint8Array> | undefined): ModelTask => {
       const X = encode(io.x, parts === undefined)
       const Y = encode(io.y, parts === undefined)

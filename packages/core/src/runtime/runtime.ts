@@ -94,6 +94,14 @@ export interface RunOptions {
   readonly batch?: BatchingOptions
 }
 
+/**
+ * A runtime that batches (`batches: true`) promises never to transfer the X and Y bytes of a task
+ * run with `batch`: callers then hand over their own buffers without a defensive copy.
+ */
+export interface BatchingRuntime extends Runtime {
+  readonly batches: true
+}
+
 /** Dynamic batching limits (per runtime, per model in `attributes.batching`, per call in `batching`). */
 export interface BatchingOptions {
   /** Rows of one merged task. */

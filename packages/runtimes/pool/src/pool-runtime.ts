@@ -4,7 +4,7 @@ import { Piscina } from 'piscina'
 import { ProgressReceiver } from './progress-channel.js'
 import { Batcher } from './batcher.js'
 import { createHash } from 'node:crypto'
-import { OmegaError, abortError, checkBatching, combineSignals, errors, kindMetaKey, transferList, type BatchingOptions, type JsonObject, type RunOptions, type Runtime, type RuntimeHost, type Task, type TaskOutcome } from '@omega/core'
+import { OmegaError, abortError, checkBatching, combineSignals, errors, kindMetaKey, transferList, type BatchingOptions, type JsonObject, type RunOptions, type BatchingRuntime, type RuntimeHost, type Task, type TaskOutcome } from '@omega/core'
 
 /** Options of {@link PoolRuntime} (pass them as `Omega.open({ pool: { … } })`). */
 export interface PoolOptions {
@@ -74,8 +74,10 @@ const WORKER_URL = new URL('./worker.js', import.meta.url).href
  * terminate the worker running the task; a worker that throws, exits or runs out of memory
  * rejects its task with E_WORKER, and Piscina starts a new one, so later calls are served.
  */
-export class PoolRuntime implements Runtime {
+export class PoolRuntime implements BatchingRuntime {
   readonly kind = 'pool'
+  /** Batchable tasks' bytes are copied into merged tasks, never transferred. */
+  readonly batches = true
   readonly #pool: PiscinaPool
   readonly #own: boolean
   readonly #batcher: Batcher | undefined
@@ -105,14 +107,20 @@ export class PoolRuntime implements Runtime {
     return this.#pool.threads.length
   }
 
-  async run(task: Task, options: RunOptions = {}): Promise<TaskOutcome> {
-    const signal = combineSignals(options.signal, options.timeoutMs)
-    if (signal?.aborted) throw abortError(signal)
+  run(task: Task, options: RunOptions = {}): Promise<TaskOutcome> {
+    let signal: AbortSignal | undefined
+    try {
+      signal = combineSignals(options.signal, options.timeoutMs)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    if (signal?.aborted) return Promise.reject(abortError(signal))
     if (options.batch && this.#batcher && !options.onProgress) {
       const queued = this.#batcher.run(task, options.batch, signal)
-      if (queued) return await queued
+      if (queued) return queued
     }
-    return await this.#send(task, signal, true, options.onProgress)
+    // A task run with `batch` may hold the caller's own buffers (see BatchingRuntime): copied, never transferred.
+    return this.#send(task, signal, options.batch === undefined, options.onProgress)
   }
 
   async #send(task: Task, signal: AbortSignal | undefined, transfer: boolean, onProgress: RunOptions['onProgress']): Promise<TaskOutcome> {
