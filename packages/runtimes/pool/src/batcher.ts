@@ -41,10 +41,14 @@ export class Batcher {
   readonly #groups = new Map<string, Group>()
   /** Models (sha256 + operation) whose results could not be split by rows. */
   readonly #unsplittable = new Set<string>()
+  /** Tasks this batcher has on the pool. */
+  #inflight = 0
 
   constructor(
     readonly send: SendTask,
     readonly defaults: BatchLimits,
+    /** Tasks the pool runs at once (its threads): below that, a lone call goes at once. */
+    readonly capacity: number,
   ) {}
 
   /** Queues the task, or returns undefined if it cannot be batched (the caller runs it as usual). */
@@ -69,6 +73,10 @@ export class Batcher {
         member.release = () => signal.removeEventListener('abort', onAbort)
       }
       let group = this.#groups.get(key)
+      if (!group && limits.maxDelayMs === 0 && this.#inflight < this.capacity) {
+        // A thread is free and nobody is waiting: no reason to wait for a batch (sequential callers pay nothing).
+        return void this.#alone(member)
+      }
       if (!group) {
         group = { key, limits, members: [], rows: 0, timer: undefined }
         this.#groups.set(key, group)
@@ -104,7 +112,7 @@ export class Batcher {
     const task = merged(members)
     let outcome: TaskOutcome
     try {
-      outcome = await this.send(task, undefined, true)
+      outcome = await this.#sent(task, undefined, true)
     } catch {
       // The batch's worker failed (one caller's rows may have crashed it): each caller on its own.
       for (const m of members) void this.#alone(m)
@@ -127,12 +135,21 @@ export class Batcher {
   async #alone(member: Member): Promise<void> {
     if (member.settled) return
     try {
-      settle(member, await this.send(member.task, member.signal, false))
+      settle(member, await this.#sent(member.task, member.signal, false))
     } catch (err) {
       if (member.settled) return
       member.settled = true
       member.release()
       member.reject(err)
+    }
+  }
+
+  async #sent(task: ModelTask, signal: AbortSignal | undefined, transfer: boolean): Promise<TaskOutcome> {
+    this.#inflight++
+    try {
+      return await this.send(task, signal, transfer)
+    } finally {
+      this.#inflight--
     }
   }
 

@@ -99,7 +99,7 @@ export class PoolRuntime implements BatchingRuntime {
       })
     const batching = checkBatching(options.batching, 'pool.batching')
     this.#batcher =
-      batching === false ? undefined : new Batcher((task, signal, transfer) => this.#send(task, signal, transfer, undefined), { ...BATCHING_DEFAULTS, ...batching })
+      batching === false ? undefined : new Batcher((task, signal, transfer) => this.#send(task, signal, transfer, undefined), { ...BATCHING_DEFAULTS, ...batching }, threads)
   }
 
   /** The worker threads (for diagnostics). */
