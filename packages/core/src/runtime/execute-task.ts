@@ -121,7 +121,7 @@ async function execute(task: ModelTask, env: ExecutionEnv, live: LiveInputs, onP
 }
 
 const KIND_META_KEYS = new WeakMap<JsonObject, string>()
-/** kindMeta as a string, memoised for frozen objects (the runtime's cached metadata). @internal */
+/** kindMeta as a string, memoised for frozen objects (the runtime's cached metadata). Runtimes key caches and batches by it. */
 export function kindMetaKey(kindMeta: JsonObject): string {
   let key = KIND_META_KEYS.get(kindMeta)
   if (key === undefined) {
