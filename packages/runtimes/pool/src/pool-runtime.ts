@@ -68,14 +68,17 @@ export class PoolRuntime implements Runtime {
     const signal = combineSignals(options.signal, options.timeoutMs)
     if (signal?.aborted) throw abortError(signal)
     try {
-      return (await this.#pool.run(task, { transferList: transferList(task.X, task.Y), ...(signal && { signal }) })) as TaskOutcome
+      // A script task carries the port its om talks over: it moves to the worker.
+      const transfer = task.type === 'script' ? [task.port as unknown as ArrayBuffer] : transferList(task.X, task.Y)
+      return (await this.#pool.run(task, { transferList: transfer, ...(signal && { signal }) })) as TaskOutcome
     } catch (err) {
       if (signal?.aborted) throw abortError(signal)
       if (OmegaError.is(err)) throw err
       const e = err as { message?: string; code?: string }
-      throw new OmegaError('E_WORKER', `a worker thread failed while running ${task.op} on "${task.model.name}@${task.model.version}": ${e.message ?? String(err)}; the pool replaced it`, {
+      const what = task.type === 'script' ? `script "${task.script}"` : `${task.op} on "${task.model.name}@${task.model.version}"`
+      throw new OmegaError('E_WORKER', `a worker thread failed while running ${what}: ${e.message ?? String(err)}; the pool replaced it`, {
         cause: err,
-        details: { op: task.op, name: task.model.name, ...(e.code !== undefined && { code: e.code }) },
+        details: task.type === 'script' ? { script: task.script } : { op: task.op, name: task.model.name, ...(e.code !== undefined && { code: e.code }) },
       })
     }
   }
