@@ -15,6 +15,8 @@ export interface PoolOptions {
   readonly idleTimeout?: number
   /** Use your own Piscina (its `filename` must be `@omega/pool/worker`, with `workerData: { plugins, cacheSize }`). */
   readonly piscina?: PiscinaPool
+  /** Worker threads for stored scripts, started on the first script run (see {@link PoolRuntime}). @default `threads` */
+  readonly scriptThreads?: number
 }
 
 /**
@@ -41,9 +43,21 @@ export class PoolRuntime implements Runtime {
   readonly kind = 'pool'
   readonly #pool: PiscinaPool
   readonly #own: boolean
+  /** Scripts run on threads of their own: a script awaiting a model call must not hold the thread that call needs. */
+  readonly #scriptPool: () => PiscinaPool
+  #scripts: PiscinaPool | undefined
 
   constructor(host: RuntimeHost, options: PoolOptions = {}) {
     const threads = options.threads ?? host.threads ?? availableParallelism()
+    this.#scriptPool = () =>
+      (this.#scripts ??= new Piscina({
+        filename: WORKER_URL,
+        minThreads: 0,
+        maxThreads: options.scriptThreads ?? threads,
+        idleTimeout: options.idleTimeout ?? 60_000,
+        workerData: { plugins: [...host.plugins], cacheSize: options.cacheSize ?? 16 },
+        ...(options.resourceLimits && { resourceLimits: options.resourceLimits }),
+      }))
     if (!Number.isInteger(threads) || threads < 1) throw errors.invalidArgument(`threads must be a positive integer, got ${String(threads)}`)
     this.#own = options.piscina === undefined
     this.#pool =
@@ -69,8 +83,8 @@ export class PoolRuntime implements Runtime {
     if (signal?.aborted) throw abortError(signal)
     try {
       // A script task carries the port its om talks over: it moves to the worker.
-      const transfer = task.type === 'script' ? [task.port as unknown as ArrayBuffer] : transferList(task.X, task.Y)
-      return (await this.#pool.run(task, { transferList: transfer, ...(signal && { signal }) })) as TaskOutcome
+      if (task.type === 'script') return (await this.#scriptPool().run(task, { transferList: [task.port as unknown as ArrayBuffer], ...(signal && { signal }) })) as TaskOutcome
+      return (await this.#pool.run(task, { transferList: transferList(task.X, task.Y), ...(signal && { signal }) })) as TaskOutcome
     } catch (err) {
       if (signal?.aborted) throw abortError(signal)
       if (OmegaError.is(err)) throw err
@@ -84,6 +98,7 @@ export class PoolRuntime implements Runtime {
   }
 
   async close(options: { readonly force?: boolean } = {}): Promise<void> {
+    if (this.#scripts) await (options.force ? this.#scripts.destroy() : this.#scripts.close())
     if (!this.#own) return
     if (options.force) await this.#pool.destroy()
     else await this.#pool.close()
