@@ -220,4 +220,18 @@ describe('scheduler with an injected clock', () => {
     expect((await om.runtime.scheduler.tick()).ran).toEqual([{ job: 'tick', occurrence: '2026-01-01T01:05:00.000Z', status: 'success' }])
     expect(await om.jobs.runs('tick')).toHaveLength(1)
   })
+
+  it('once started it wakes by itself at the next occurrence (a real timer; the clock is shifted to 300 ms before a minute)', async () => {
+    await om.scripts.put('export function run() { return 1 }', 'tick')
+    const boundary = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000
+    const offset = boundary - 300 - Date.now()
+    const clock = (): Date => new Date(Date.now() + offset)
+    await om.jobs.schedule('tick', 'every 1 minutes', { startAt: clock(), timezone: 'UTC' })
+    expect(await om.runtime.scheduler.start({ now: clock })).toEqual({ ran: [], skipped: [] })
+    expect(om.runtime.scheduler.running).toBe(true)
+    for (let waited = 0; waited < 10_000 && (await om.jobs.runs('tick')).length === 0; waited += 50) await new Promise((r) => setTimeout(r, 50))
+    expect((await om.jobs.runs('tick')).map((r) => [r.status, r.occurrence])).toEqual([['success', new Date(boundary).toISOString()]])
+    await om.runtime.scheduler.stop()
+    expect(om.runtime.scheduler.running).toBe(false)
+  })
 })

@@ -1,7 +1,7 @@
 import { errors } from '../errors.js'
 import { validateName } from '../names/validate-name.js'
 import type { Metadata } from '../store/metadata.js'
-import { ObjectStore, type GetOptions, type PutOptions } from '../store/object-store.js'
+import { ObjectStore, type PutOptions } from '../store/object-store.js'
 import { SCRIPT_KIND } from './script-handler.js'
 import { readScriptSource, ScriptPackage, type ScriptSource } from './script-package.js'
 
@@ -10,7 +10,8 @@ import { readScriptSource, ScriptPackage, type ScriptSource } from './script-pac
  * `put` takes `{ path }` of a `.js`/`.mjs` file or of a package directory (its package.json's
  * `exports` or `main` names the module; `node_modules` is not packed: a script imports what the
  * application itself can resolve), or module source text. The module is parsed at put, never
- * executed: a syntax error or a missing `run` export fails there, with nothing stored.
+ * executed: a syntax error or a missing `run` export fails there, with nothing stored. `get`
+ * returns the stored {@link ScriptPackage} (files and entry).
  *
  * @example
  * ```ts
@@ -30,11 +31,6 @@ export class ScriptStore extends ObjectStore {
     validateName(name)
     const pkg = source instanceof ScriptPackage ? source : await readScriptSource(source, name)
     return await super.put(pkg, name, { ...options, kind: SCRIPT_KIND })
-  }
-
-  /** The stored script's files and entry (a {@link ScriptPackage}); other kinds as stored. */
-  override async get(name: string, options: GetOptions = {}): Promise<unknown> {
-    return await super.get(name, options)
   }
 
   /**

@@ -38,6 +38,8 @@ const WORKER_URL = new URL('./worker.js', import.meta.url).href
  * it should know). Each worker loads the instance's plugins at start. Abort and `timeoutMs`
  * terminate the worker running the task; a worker that throws, exits or runs out of memory
  * rejects its task with E_WORKER, and Piscina starts a new one, so later calls are served.
+ * Stored scripts run on a second set of threads, started on the first script run, so a script
+ * that awaits a model call never holds the thread the call needs.
  */
 export class PoolRuntime implements Runtime {
   readonly kind = 'pool'
