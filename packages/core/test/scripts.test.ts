@@ -209,6 +209,19 @@ describe('scheduler with an injected clock', () => {
     ])
   })
 
+  it('a job whose script was dropped records a failed run naming the missing script', async () => {
+    await om.scripts.put('export function run() { return 1 }', 'gone')
+    const t0 = new Date('2026-01-01T00:00:00Z')
+    await om.jobs.schedule('gone', 'daily at 06:00', { startAt: t0, timezone: 'UTC' })
+    await om.scripts.drop('gone')
+    let now = new Date('2026-01-01T06:00:00Z')
+    expect((await om.runtime.scheduler.start({ now: () => now, pollMs: 3_600_000 })).ran).toEqual([{ job: 'gone', occurrence: now.toISOString(), status: 'failed' }])
+    expect((await om.jobs.runs('gone'))[0]).toMatchObject({ status: 'failed', job: 'gone', error: { code: 'E_NOT_FOUND' } })
+    expect((await om.jobs.runs('gone'))[0]!.error!.message).toContain('script "gone" not found')
+    now = new Date('2026-01-01T07:00:00Z')
+    expect((await om.runtime.scheduler.tick()).ran).toEqual([])
+  })
+
   it('catchUp: skip drops occurrences missed before start, and runs the ones after', async () => {
     await om.scripts.put('export function run() { return 1 }', 'tick')
     const t0 = new Date('2026-01-01T00:00:00Z')
