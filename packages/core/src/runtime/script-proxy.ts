@@ -92,7 +92,7 @@ export class ScriptProxy {
       const run = await finish('success', resultName === undefined ? {} : { result: resultName })
       return { result: result as T, ...run }
     } catch (err) {
-      const error = OmegaError.is(err, 'E_TIMEOUT')
+      const error = OmegaError.is(err, 'E_TIMEOUT') && options.timeoutMs !== undefined
         ? new OmegaError('E_TIMEOUT', `script "${this.name}" did not finish within ${options.timeoutMs} ms; it was stopped (on the pool its worker was recycled); what it stored through om before stays`, { cause: err, details: { script: this.name } })
         : OmegaError.is(err) ? err : scriptError(err, this.name)
       await finish('failed', { error: errorSummary(error) }).catch(() => undefined)

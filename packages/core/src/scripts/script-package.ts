@@ -97,11 +97,11 @@ function entryOf(json: Record<string, unknown>): string {
 
 /** Parses every ES module of the package (so a syntax error shows at put, not at 6 AM) and finds `run`. */
 function checkScript(pkg: ScriptPackage, name: string): void {
+  // A .js file is a module in a single-file script and in a "type": "module" package; else it is CommonJS, not parsed as a module.
+  const jsIsModule = !pkg.files.has('package.json') || isModulePackage(pkg)
   const programs = new Map<string, Program>()
   for (const path of pkg.files.keys()) {
-    if (path.endsWith('.mjs') || (path.endsWith('.js') && (path === pkg.entry || !pkg.files.has('package.json') || isModulePackage(pkg)))) {
-      programs.set(path, parseModule(pkg.source(path), path, name))
-    }
+    if (path.endsWith('.mjs') || (path.endsWith('.js') && (path === pkg.entry || jsIsModule))) programs.set(path, parseModule(pkg.source(path), path, name))
   }
   if (!exportsRun(pkg.entry, programs, new Set())) {
     throw errors.invalidArgument(`script "${name}": ${pkg.entry} does not export run; write \`export async function run(om, args) { … }\``, { name, entry: pkg.entry })
