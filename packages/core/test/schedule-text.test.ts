@@ -44,7 +44,7 @@ describe('schedule text', () => {
 
   it('describes what it read', () => {
     expect(parseSchedule('weekdays at 9:30').description).toBe('weekdays (Monday to Friday) at 09:30')
-    expect(parseSchedule('mondays and fridays at 06:00').description).toBe('Monday and Friday at 06:00')
+    expect(parseSchedule('mondays and fridays at 06:00').description).toBe('every Monday and Friday at 06:00')
     expect(parseSchedule('every 5 minutes').description).toBe('every 5 minutes')
   })
 

@@ -60,7 +60,7 @@ const FORMS: readonly { re: RegExp; build: (m: RegExpExecArray, text: string) =>
     build: (m, text) => {
       const [h, min] = time(m.groups?.time, text)
       const weekend = m.groups!.which!.startsWith('weekend')
-      return { cron: `${min} ${h} * * ${weekend ? '0,6' : '1-5'}`, description: `${weekend ? 'Saturday and Sunday' : 'weekdays (Monday to Friday)'} at ${hhmm(h, min)}` }
+      return { cron: `${min} ${h} * * ${weekend ? '0,6' : '1-5'}`, description: `${weekend ? 'every Saturday and Sunday' : 'weekdays (Monday to Friday)'} at ${hhmm(h, min)}` }
     },
   },
   {
@@ -71,7 +71,7 @@ const FORMS: readonly { re: RegExp; build: (m: RegExpExecArray, text: string) =>
       if (days.some((d) => d === undefined)) throw unreadable(text)
       const unique = [...new Set(days as number[])].sort((a, b) => a - b)
       const [h, min] = time(m.groups?.time, text)
-      return { cron: `${min} ${h} * * ${unique.join(',')}`, description: `${list(unique.map((d) => DAY_NAMES[d]!))} at ${hhmm(h, min)}` }
+      return { cron: `${min} ${h} * * ${unique.join(',')}`, description: `every ${list(unique.map((d) => DAY_NAMES[d]!))} at ${hhmm(h, min)}` }
     },
   },
   {
