@@ -21,7 +21,12 @@ import {
   type Prediction,
   type PredictOptions,
   type Revision,
+  type RunRecord,
+  type ScheduledJob,
+  type ScriptOmega,
+  type ScriptRun,
   type StorageBackend,
+  type TickReport,
   type Table,
   type Tensor,
 } from '@omega/omega'
@@ -241,4 +246,34 @@ declare const onProgress: (progress: { done: number; total?: number; message?: s
     // @ts-expect-error error codes are a closed set
     OmegaError.is(err, 'E_NOPE')
   }
+}
+
+// ---- Scripts and jobs --------------------------------------------------------------------------
+{
+  const om = await Omega.open()
+  expectTypeOf(await om.scripts.put({ path: './scripts/report.mjs' }, 'report')).toEqualTypeOf<Metadata>()
+  await om.scripts.put('export async function run(om, args) { return args.n * 2 }', 'double')
+  // @ts-expect-error a script is a path or module source text, not a function
+  await om.scripts.put(() => 1, 'fn')
+  const run = await om.runtime.script('double').run<number>({ n: 21 }, { timeoutMs: 60_000, signal })
+  expectTypeOf(run).toEqualTypeOf<ScriptRun<number>>()
+  expectTypeOf(run.result).toEqualTypeOf<number>()
+  expectTypeOf(run.durationMs).toEqualTypeOf<number>()
+  const job = await om.jobs.schedule('report', 'weekdays at 9:30', { args: { top: 5 }, timezone: 'Europe/Zurich', catchUp: 'skip' })
+  expectTypeOf(job).toEqualTypeOf<ScheduledJob>()
+  expectTypeOf(job.next).toEqualTypeOf<string | null>()
+  // @ts-expect-error the catch-up policy is 'once' or 'skip'
+  await om.jobs.schedule('report', 'daily at 06:00', { catchUp: 'always' })
+  expectTypeOf(await om.jobs.next('report', 3)).toEqualTypeOf<string[]>()
+  expectTypeOf(await om.jobs.list()).toEqualTypeOf<string[]>()
+  const runs = await om.jobs.runs('report')
+  expectTypeOf(runs).toEqualTypeOf<RunRecord[]>()
+  expectTypeOf(runs[0]!.status).toEqualTypeOf<'success' | 'failed'>()
+  expectTypeOf(await om.runtime.scheduler.start({ now: () => new Date() })).toEqualTypeOf<TickReport>()
+  await om.runtime.scheduler.stop()
+  expectTypeOf(await om.jobs.unschedule('report')).toEqualTypeOf<boolean>()
+  // What a script's run(om, args) receives, for typed scripts.
+  const typed = async (o: ScriptOmega, args: { source: string }): Promise<Metadata> => await o.datasets.put([{ rows: ((await o.datasets.get(args.source)) as Table).numRows }], 'summary')
+  void typed
+  await om.close()
 }

@@ -20,7 +20,10 @@ import { DatasetStore } from './store/dataset-store.js'
 import { fsck, type FsckOptions, type FsckReport } from './store/fsck.js'
 import { refsComplete } from './store/blob-refs.js'
 import { ModelStore } from './store/model-store.js'
-import { ObjectStore } from './store/object-store.js'
+import { JobStore } from './jobs/job-store.js'
+import { Scheduler } from './jobs/scheduler.js'
+import { ScriptProxy, type ScriptRunContext } from './runtime/script-proxy.js'
+import { ScriptStore } from './scripts/script-store.js'
 import { HeadCache, type StoreContext } from './store/store-context.js'
 
 /** State shared by an instance and its bucket views. */
@@ -31,6 +34,8 @@ interface Shared {
   readonly runtime: RuntimeState
   readonly heads: HeadCache
   backend: CheckedBackend | undefined
+  /** One scheduler per bucket, shared by that bucket's views; close() stops them. */
+  readonly schedulers: Map<string, Scheduler>
   /** Every document holds its blobs in reference records (see store/blob-refs.ts). */
   refsComplete: boolean
 }
@@ -61,10 +66,10 @@ export class Omega implements PluginApi {
   readonly models: ModelStore
   /** Datasets (SPEC §3): Arrow tables, tensors, files, JSON. */
   readonly datasets: DatasetStore
-  /** Scripts. */
-  readonly scripts: ObjectStore
-  /** Jobs. */
-  readonly jobs: ObjectStore
+  /** Scripts: ES modules exporting `run(om, args)`, stored as data (SPEC §6). */
+  readonly scripts: ScriptStore
+  /** Jobs: scripts on schedules (`daily at 06:00`, cron) and every script's run history (SPEC §6). */
+  readonly jobs: JobStore
   /** Runs models by name: `om.runtime.model('m').fit('data[^y]', 'data[y]')` (SPEC §6). */
   readonly runtime: RuntimeFacade
 
@@ -74,9 +79,31 @@ export class Omega implements PluginApi {
     const ctx = this.#context(bucket)
     this.models = new ModelStore(ctx, 'models', 'models/')
     this.datasets = new DatasetStore(ctx, 'datasets', 'data/')
-    this.scripts = new ObjectStore(ctx, 'scripts', 'scripts/')
-    this.jobs = new ObjectStore(ctx, 'jobs', 'jobs/')
-    this.runtime = new RuntimeFacade(this.models, this.datasets, shared.runtime, shared.host.handlers)
+    this.scripts = new ScriptStore(ctx, 'scripts', 'scripts/')
+    this.jobs = new JobStore(ctx, this.scripts)
+    const run: ScriptRunContext = {
+      om: this,
+      scripts: this.scripts,
+      jobs: this.jobs,
+      runtime: () => shared.runtime.runtime(),
+      track: (fn, signal) => shared.runtime.track(fn, signal),
+    }
+    const scheduler = (): Scheduler => {
+      let found = shared.schedulers.get(bucket)
+      if (!found) {
+        found = new Scheduler(this.jobs, (job, occurrence) =>
+          run.track(async (signal) => await new ScriptProxy(run, job.script).execute(job.args, signal ? { signal } : {}, { job: job.name, occurrence }), undefined),
+        )
+        shared.schedulers.set(bucket, found)
+      }
+      return found
+    }
+    this.runtime = new RuntimeFacade(this.models, this.datasets, shared.runtime, shared.host.handlers, {
+      script: (name) => new ScriptProxy(run, name),
+      get scheduler() {
+        return scheduler()
+      },
+    })
   }
 
   /**
@@ -101,6 +128,7 @@ export class Omega implements PluginApi {
       runtime: new RuntimeState(async () => await runtimeFactory(), new ResolvedModels(heads, () => shared.backend?.supports.multiProcess === false)),
       heads,
       backend: undefined,
+      schedulers: new Map(),
       refsComplete: false,
     }
     const raw: StorageBackend = typeof resolved.store === 'string' ? await host.backends.create(resolved.store, resolved) : resolved.store
@@ -171,7 +199,10 @@ export class Omega implements PluginApi {
    * closed. Idempotent.
    */
   async close(options: CloseOptions = {}): Promise<void> {
+    // Timers stop at once; the runs they started are waited for (or aborted) with the runtime's calls.
+    const stopping = Promise.all([...this.#shared.schedulers.values()].map((s) => s.stop()))
     await this.#shared.runtime.close(options.abortRunning === true)
+    await stopping
     const backend = this.#shared.backend
     if (backend) await backend.close()
   }

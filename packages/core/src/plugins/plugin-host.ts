@@ -12,6 +12,7 @@ import { BackendRegistry } from '../registry/backend-registry.js'
 import { BUILTIN_PRIORITY, PLUGIN_PRIORITY, Registry } from '../registry/registry.js'
 import type { RuntimeFactory } from '../runtime/runtime.js'
 import { loadPlugins } from './load-plugins.js'
+import { SCRIPT_KIND, ScriptHandler } from '../scripts/script-handler.js'
 import type { PluginApi, RegisterOptions } from './plugin.js'
 
 /** Priority of the `json` fallback handler: below every other handler of the data stores. */
@@ -35,6 +36,7 @@ export class PluginHost implements PluginApi {
     handlers.register('ndarray', new NdarrayHandler(), BUILTIN_PRIORITY)
     handlers.register('file', new FileHandler(), BUILTIN_PRIORITY)
     handlers.register('json', new JsonHandler(), JSON_PRIORITY)
+    handlers.register(SCRIPT_KIND, new ScriptHandler(), BUILTIN_PRIORITY)
   }
 
   /** Imports each plugin module and lets it register. */

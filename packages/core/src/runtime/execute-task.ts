@@ -5,6 +5,7 @@ import { Tensor } from '../data/tensor.js'
 import type { HandlerContext, ModelHandler, StoredArtifacts } from '../handler/handler.js'
 import type { HandlerRegistry } from '../handler/handler-registry.js'
 import type { ModelCache } from './model-cache.js'
+import { executeScriptTask } from './execute-script.js'
 import { score, takeRows } from './scoring.js'
 import { asTensor, decodeInput, encodeTensor, type ModelInput } from './task-codec.js'
 import type { ModelTask, Progress, Task, TaskOutcome, TaskResult } from './runtime.js'
@@ -30,6 +31,7 @@ const MUTATING = new Set(['fit', 'partialFit', 'foldScore'])
  * E_WORKER carrying the framework's message.
  */
 export async function executeTask(task: Task, env: ExecutionEnv, live: LiveInputs = {}, onProgress?: (progress: Progress) => void): Promise<TaskOutcome> {
+  if (task.type === 'script') return await executeScriptTask(task, env.handlers)
   try {
     return await execute(task, env, live, onProgress)
   } catch (err) {

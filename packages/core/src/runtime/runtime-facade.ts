@@ -8,6 +8,14 @@ import type { ResolvedModels } from './resolved-models.js'
 import type { HandlerRegistry } from '../handler/handler-registry.js'
 import type { ModelHandler } from '../handler/handler.js'
 import type { Metadata } from '../store/metadata.js'
+import type { ScriptProxy } from './script-proxy.js'
+import type { Scheduler } from '../jobs/scheduler.js'
+
+/** Scripts and the scheduler of an instance (built by omega.ts). */
+export interface ScriptFacade {
+  script(name: string): ScriptProxy
+  readonly scheduler: Scheduler
+}
 
 /**
  * `om.runtime`: runs models by name on the instance's runtime (a worker pool by default, or
@@ -15,8 +23,10 @@ import type { Metadata } from '../store/metadata.js'
  */
 export class RuntimeFacade {
   readonly #ctx: RuntimeContext
+  readonly #scripts: ScriptFacade | undefined
 
-  constructor(models: ModelStore, datasets: DatasetStore, shared: RuntimeState, handlers: HandlerRegistry) {
+  constructor(models: ModelStore, datasets: DatasetStore, shared: RuntimeState, handlers: HandlerRegistry, scripts?: ScriptFacade) {
+    this.#scripts = scripts
     this.#ctx = {
       models,
       datasets,
@@ -33,6 +43,22 @@ export class RuntimeFacade {
   model(name: string): ModelProxy {
     if (typeof name !== 'string' || name === '') throw errors.invalidArgument('om.runtime.model(name) needs a model name')
     return new ModelProxy(this.#ctx, name)
+  }
+
+  /** A stored script, run by `run(args, { signal, timeoutMs })` (see {@link ScriptProxy}). Nothing is checked until the run. */
+  script(name: string): ScriptProxy {
+    if (typeof name !== 'string' || name === '') throw errors.invalidArgument('om.runtime.script(name) needs a script name')
+    return this.#scriptFacade.script(name)
+  }
+
+  /** Runs due jobs of this bucket in this process: `await om.runtime.scheduler.start()`. */
+  get scheduler(): Scheduler {
+    return this.#scriptFacade.scheduler
+  }
+
+  get #scriptFacade(): ScriptFacade {
+    if (!this.#scripts) throw errors.unsupported('this runtime facade was built without scripts')
+    return this.#scripts
   }
 }
 

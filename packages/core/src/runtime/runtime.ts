@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads'
 import type { JsonObject } from '../json.js'
 import type { SerializedError } from '../errors.js'
 
@@ -49,8 +50,25 @@ export interface ModelTask {
   readonly scoring?: string
 }
 
-/** Any task. Scripts join in a later issue. */
-export type Task = ModelTask
+/**
+ * A stored script to run: its entry module (extracted once per sha256, see scripts/script-cache.ts)
+ * and the port over which its `om` reaches the application's instance (rpc/serve-omega.ts).
+ */
+export interface ScriptTask {
+  readonly type: 'script'
+  readonly script: string
+  readonly sha256: string
+  /** File URL of the extracted entry module. */
+  readonly entry: string
+  /** The arguments of `run(om, args)`, as wire data (rpc/wire.ts). */
+  readonly args: unknown
+  readonly bucket: string
+  /** Transferred to the executor; carries the script's calls to `om`. */
+  readonly port: MessagePort
+}
+
+/** Any task. */
+export type Task = ModelTask | ScriptTask
 
 /** A successful task's value, as data. */
 export type TaskResult =
@@ -58,6 +76,8 @@ export type TaskResult =
   | { readonly type: 'tensors'; readonly data: Readonly<Record<string, EncodedData>> }
   | { readonly type: 'number'; readonly value: number }
   | { readonly type: 'model'; readonly kind: string; readonly kindMeta: JsonObject; readonly parts: Readonly<Record<string, Uint8Array>> }
+  /** A script's return value, as wire data (rpc/wire.ts). */
+  | { readonly type: 'value'; readonly value: unknown }
 
 /**
  * A task's outcome. Errors travel as data because an error's class and code do not survive

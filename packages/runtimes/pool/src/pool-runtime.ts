@@ -4,7 +4,7 @@ import { Piscina } from 'piscina'
 import { ProgressReceiver } from './progress-channel.js'
 import { Batcher } from './batcher.js'
 import { createHash } from 'node:crypto'
-import { OmegaError, abortError, checkBatching, combineSignals, errors, kindMetaKey, transferList, type BatchingOptions, type JsonObject, type RunOptions, type BatchingRuntime, type RuntimeHost, type Task, type TaskOutcome } from '@omega/core'
+import { OmegaError, abortError, checkBatching, combineSignals, errors, kindMetaKey, transferList, type BatchingOptions, type JsonObject, type RunOptions, type BatchingRuntime, type RuntimeHost, type Task, type ModelTask, type ScriptTask, type TaskOutcome } from '@omega/core'
 
 /** Options of {@link PoolRuntime} (pass them as `Omega.open({ pool: { … } })`). */
 export interface PoolOptions {
@@ -25,6 +25,8 @@ export interface PoolOptions {
   readonly batching?: false | BatchingOptions
   /** Use your own Piscina (its `filename` must be `@omega/pool/worker`, with `workerData: { plugins, cacheSize }`). */
   readonly piscina?: PiscinaPool
+  /** Worker threads for stored scripts, started on the first script run (see {@link PoolRuntime}). @default `threads` */
+  readonly scriptThreads?: number
 }
 
 /**
@@ -49,7 +51,7 @@ const CACHE_KEYS = new WeakMap<JsonObject, string>()
  * The task as posted: without model bytes, kindMeta stays home and a short key of it travels
  * instead (a worker that has not cached the model answers missingModel, and the retry brings both).
  */
-function slimmed(task: Task): Task {
+function slimmed(task: ModelTask): ModelTask {
   const model = task.model
   let digest = CACHE_KEYS.get(model.kindMeta)
   if (digest === undefined) {
@@ -73,6 +75,8 @@ const WORKER_URL = new URL('./worker.js', import.meta.url).href
  * it should know). Each worker loads the instance's plugins at start. Abort and `timeoutMs`
  * terminate the worker running the task; a worker that throws, exits or runs out of memory
  * rejects its task with E_WORKER, and Piscina starts a new one, so later calls are served.
+ * Stored scripts run on a second set of threads, started on the first script run, so a script
+ * that awaits a model call never holds the thread the call needs.
  */
 export class PoolRuntime implements BatchingRuntime {
   readonly kind = 'pool'
@@ -81,9 +85,21 @@ export class PoolRuntime implements BatchingRuntime {
   readonly #pool: PiscinaPool
   readonly #own: boolean
   readonly #batcher: Batcher | undefined
+  /** Scripts run on threads of their own: a script awaiting a model call must not hold the thread that call needs. */
+  readonly #scriptPool: () => PiscinaPool
+  #scripts: PiscinaPool | undefined
 
   constructor(host: RuntimeHost, options: PoolOptions = {}) {
     const threads = options.threads ?? host.threads ?? availableParallelism()
+    this.#scriptPool = () =>
+      (this.#scripts ??= new Piscina({
+        filename: WORKER_URL,
+        minThreads: 0,
+        maxThreads: options.scriptThreads ?? threads,
+        idleTimeout: options.idleTimeout ?? 60_000,
+        workerData: { plugins: [...host.plugins], cacheSize: options.cacheSize ?? 16 },
+        ...(options.resourceLimits && { resourceLimits: options.resourceLimits }),
+      }))
     if (!Number.isInteger(threads) || threads < 1) throw errors.invalidArgument(`threads must be a positive integer, got ${String(threads)}`)
     this.#own = options.piscina === undefined
     this.#pool =
@@ -115,6 +131,7 @@ export class PoolRuntime implements BatchingRuntime {
       return Promise.reject(err)
     }
     if (signal?.aborted) return Promise.reject(abortError(signal))
+    if (task.type === 'script') return this.#sendScript(task, signal)
     if (options.batch && this.#batcher && !options.onProgress) {
       const queued = this.#batcher.run(task, options.batch, signal)
       if (queued) return queued
@@ -123,7 +140,16 @@ export class PoolRuntime implements BatchingRuntime {
     return this.#send(task, signal, options.batch === undefined, options.onProgress)
   }
 
-  async #send(task: Task, signal: AbortSignal | undefined, transfer: boolean, onProgress: RunOptions['onProgress']): Promise<TaskOutcome> {
+  /** A script task carries the port its om talks over: it moves to the worker. */
+  async #sendScript(task: ScriptTask, signal: AbortSignal | undefined): Promise<TaskOutcome> {
+    try {
+      return (await this.#scriptPool().run(task, { transferList: [task.port as unknown as ArrayBuffer], ...(signal && { signal }) })) as TaskOutcome
+    } catch (err) {
+      throw this.#failure(err, task, signal)
+    }
+  }
+
+  async #send(task: ModelTask, signal: AbortSignal | undefined, transfer: boolean, onProgress: RunOptions['onProgress']): Promise<TaskOutcome> {
     const progress = onProgress && new ProgressReceiver(onProgress)
     const slim = slimmed(task)
     const message: WorkerMessage = progress ? { ...slim, progress: progress.port } : slim
@@ -139,19 +165,25 @@ export class PoolRuntime implements BatchingRuntime {
       return outcome
     } catch (err) {
       if (err === progress?.error) throw err
-      if (signal?.aborted) throw abortError(signal)
-      if (OmegaError.is(err)) throw err
-      const e = err as { message?: string; code?: string }
-      throw new OmegaError('E_WORKER', `a worker thread failed while running ${task.op} on "${task.model.name}@${task.model.version}": ${e.message ?? String(err)}; the pool replaced it`, {
-        cause: err,
-        details: { op: task.op, name: task.model.name, ...(e.code !== undefined && { code: e.code }) },
-      })
+      throw this.#failure(err, task, signal)
     } finally {
       progress?.close()
     }
   }
 
+  #failure(err: unknown, task: Task, signal: AbortSignal | undefined): unknown {
+    if (signal?.aborted) return abortError(signal)
+    if (OmegaError.is(err)) return err
+    const e = err as { message?: string; code?: string }
+    const what = task.type === 'script' ? `script "${task.script}"` : `${task.op} on "${task.model.name}@${task.model.version}"`
+    return new OmegaError('E_WORKER', `a worker thread failed while running ${what}: ${e.message ?? String(err)}; the pool replaced it`, {
+      cause: err,
+      details: task.type === 'script' ? { script: task.script } : { op: task.op, name: task.model.name, ...(e.code !== undefined && { code: e.code }) },
+    })
+  }
+
   async close(options: { readonly force?: boolean } = {}): Promise<void> {
+    if (this.#scripts) await (options.force ? this.#scripts.destroy() : this.#scripts.close())
     if (!this.#own) return
     if (options.force) await this.#pool.destroy()
     else await this.#pool.close()
