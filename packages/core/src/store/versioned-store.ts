@@ -37,6 +37,10 @@ export interface Revision {
 /** Attributes that describe one version's provenance and are therefore not copied to the next put. */
 const PER_VERSION_ATTRIBUTES = ['promotedFrom', 'dataset', 'gridsearch', 'metrics', 'features'] as const
 const VERSION_DIGITS = 10
+/** From this many versions on, a name keeps a head hint (`<name>/#head`), so finding its latest version does not list them all. */
+const HINT_FROM = 16
+/** A lookup that reads more than this many versions past the hint moves it. */
+const HINT_STEPS = 8
 
 export type VersionDoc = MetadataDoc & { version: number }
 
@@ -153,6 +157,10 @@ export abstract class VersionedStore extends ObjectStore {
 
   #tagsKey(name: string): string {
     return `${this.key(name)}/#tags`
+  }
+
+  #headKey(name: string): string {
+    return `${this.key(name)}/#head`
   }
 
   protected override async resolve(parsed: ParsedName): Promise<MetadataDoc | undefined> {
@@ -302,6 +310,66 @@ export abstract class VersionedStore extends ObjectStore {
    * document that cannot be parsed (then the latest version is that one, and reading it fails).
    */
   protected async head(name: string): Promise<Head> {
+    const hint = await this.ctx.backend.meta.get(this.#headKey(name)).catch(() => undefined)
+    const hinted = hint && (await this.#hintedHead(name, hint))
+    if (hinted) return hinted
+    const head = await this.#listedHead(name)
+    await this.#writeHint(name, head.newest, hint)
+    return head
+  }
+
+  /**
+   * {@link head} from the name's head hint `#head` (`{ newest }`) without listing its versions:
+   * versions are numbered densely from 1 (a drop leaves a tombstone), so the newest is found by
+   * reading `@hint`, `@hint+1`… and the latest live version by reading down from there. Writers
+   * never update the hint (a put stays one compare-and-set); a lookup that had to read more than
+   * {@link HINT_STEPS} versions past it moves it. Undefined (list instead) without a usable hint,
+   * or when the hint does not fit what is stored (the name was dropped and put again).
+   */
+  async #hintedHead(name: string, hint: StoredDoc): Promise<Head | undefined> {
+    const from = hint.doc.newest
+    if (typeof from !== 'number' || !Number.isSafeInteger(from) || from < 1) return undefined
+    const read = async (version: number): Promise<{ doc?: JsonObject; unreadable?: string } | undefined> => {
+      const key = this.#versionKey(name, version)
+      try {
+        const stored = await this.ctx.backend.meta.get(key)
+        return stored && { doc: stored.doc }
+      } catch (err) {
+        if (OmegaError.is(err, 'E_INTEGRITY')) return { unreadable: key }
+        throw err
+      }
+    }
+    let newest = from
+    let entry = await read(newest)
+    if (!entry) return undefined
+    for (let next = await read(newest + 1); next; next = await read(newest + 1)) {
+      newest++
+      entry = next
+    }
+    if (newest - from > HINT_STEPS) await this.#writeHint(name, newest, hint)
+    let unreadable: string | undefined
+    for (let version = newest; version >= 1 && newest - version <= HINT_STEPS; version--) {
+      const e = version === newest ? entry : await read(version)
+      if (!e) return undefined
+      if (e.unreadable !== undefined) unreadable ??= e.unreadable
+      else if (!isTombstone(e.doc!)) return { newest, latest: e.doc as unknown as VersionDoc, ...(unreadable !== undefined && { unreadable }) }
+    }
+    // Many dropped versions on top (or none live): the listing finds the latest, or the legacy document.
+    return undefined
+  }
+
+  /** Records `newest` in the head hint if the name has enough versions to need one (best effort: a lost race or an error only costs a listing later). */
+  async #writeHint(name: string, newest: number, stored: StoredDoc | undefined): Promise<void> {
+    if (stored?.doc.newest === newest || (!stored && newest < HINT_FROM)) return
+    try {
+      await this.ctx.backend.meta.put(this.#headKey(name), { newest }, { ifRevision: stored?.revision ?? null })
+    } catch {
+      // The hint is only an optimisation.
+    }
+  }
+
+  /** {@link head} by one reverse listing of the version documents. */
+  async #listedHead(name: string): Promise<Head> {
     let newest: number | undefined
     let unreadable: string | undefined
     for await (const entry of this.ctx.backend.meta.list(`${this.key(name)}/@`, { reverse: true, includeUnreadable: true })) {
@@ -416,7 +484,7 @@ export abstract class VersionedStore extends ObjectStore {
     const removed: MetadataDoc[] = []
     const docs: StoredDoc[] = []
     for await (const d of this.ctx.backend.meta.list(`${this.key(name)}/@`)) docs.push(d)
-    for (const key of [this.#tagsKey(name), this.key(name)]) {
+    for (const key of [this.#tagsKey(name), this.#headKey(name), this.key(name)]) {
       const d = await this.ctx.backend.meta.get(key)
       if (d && (key !== this.key(name) || this.#asLegacy(d.key, d.doc))) docs.push(d)
     }
