@@ -312,6 +312,30 @@ class FsMeta implements MetadataStore {
   }
 
   async *list(prefix: string, options: ListDocsOptions = {}): AsyncIterable<StoredDoc> {
+    let n = 0
+    for (const entry of await this.#entries(prefix, options.reverse === true)) {
+      if (options.limit !== undefined && n >= options.limit) return
+      throwIfAborted(options.signal)
+      const file = entry.file ?? (await readDocFile(entry.path))
+      if (!file) continue
+      n++
+      // One torn document must not fail the listing: it is yielded as unreadable (core skips it, fsck reports it).
+      if (file instanceof Unreadable) yield { key: entry.key, doc: {}, revision: '', unreadable: file.reason }
+      else yield { key: file.key, doc: file.doc, revision: file.rev }
+    }
+  }
+
+  /** The keys {@link list} yields, from the directory listing alone (only hashed long names are read to learn their keys). */
+  async *listKeys(prefix: string, options: ListDocsOptions = {}): AsyncIterable<string> {
+    const entries = await this.#entries(prefix, options.reverse === true)
+    for (const entry of entries.slice(0, options.limit ?? entries.length)) {
+      throwIfAborted(options.signal)
+      yield entry.key
+    }
+  }
+
+  /** The documents that may have keys starting with `prefix`, in key order, from one walk of their directories. */
+  async #entries(prefix: string, reverse: boolean): Promise<{ key: string; path: string; file?: FileDoc | Unreadable }[]> {
     const segments = prefix.split('/')
     segments.pop()
     // Walk from the directories every key with this prefix has, whichever layout it uses.
@@ -333,18 +357,8 @@ class FsMeta implements MetadataStore {
     }
     const known = [...byKey.values()]
     known.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    if (options.reverse) known.reverse()
-    let n = 0
-    for (const entry of known) {
-      if (options.limit !== undefined && n >= options.limit) return
-      throwIfAborted(options.signal)
-      const file = entry.file ?? (await readDocFile(entry.path))
-      if (!file) continue
-      n++
-      // One torn document must not fail the listing: it is yielded as unreadable (core skips it, fsck reports it).
-      if (file instanceof Unreadable) yield { key: entry.key, doc: {}, revision: '', unreadable: file.reason }
-      else yield { key: file.key, doc: file.doc, revision: file.rev }
-    }
+    if (reverse) known.reverse()
+    return known
   }
 
   /**

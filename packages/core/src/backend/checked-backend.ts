@@ -71,6 +71,9 @@ export class CheckedBackend implements StorageBackend {
       delete: (key: string, options: { readonly ifRevision: string }) => guard('delete metadata', () => meta.delete(key, options)),
       list: (prefix: string, options?: ListDocsOptions): AsyncIterable<StoredDoc> =>
         guardIter('list metadata', () => readable(meta.list(prefix, options), options?.includeUnreadable === true)),
+      ...(meta.listKeys && {
+        listKeys: (prefix: string, options?: ListDocsOptions): AsyncIterable<string> => guardIter('list metadata keys', () => meta.listKeys!(prefix, options)),
+      }),
     }
   }
 

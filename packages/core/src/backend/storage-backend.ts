@@ -119,6 +119,13 @@ export interface MetadataStore {
   delete(key: string, options: { readonly ifRevision: string }): Promise<void>
   /** Documents whose key starts with `prefix`, in ascending (or, with `reverse`, descending) key order. */
   list(prefix: string, options?: ListDocsOptions): AsyncIterable<StoredDoc>
+  /**
+   * Optional: the keys `list` would yield (unreadable documents included), in the same order,
+   * without reading the documents. Backends where reading a document costs a request or a file
+   * read (fs, S3) implement it so that core can list names without reading every version
+   * document; without it, core uses `list`.
+   */
+  listKeys?(prefix: string, options?: ListDocsOptions): AsyncIterable<string>
 }
 
 /**

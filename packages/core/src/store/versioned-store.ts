@@ -9,6 +9,7 @@ import { pin } from './blob-refs.js'
 import { metadataToJson, type Metadata, type MetadataDoc } from './metadata.js'
 import { ObjectStore, alreadyExists, checkAttributes, type PutOptions } from './object-store.js'
 import { CAS_RETRIES, backoff, objectKey } from './store-context.js'
+import { IO_CONCURRENCY, limiter } from './pool.js'
 
 /** Options of `put` on a versioned store (`om.models`, `om.datasets`). */
 export interface VersionedPutOptions extends PutOptions {
@@ -189,14 +190,69 @@ export abstract class VersionedStore extends ObjectStore {
   }
 
   protected override async all(namePrefix = ''): Promise<MetadataDoc[]> {
+    const start = objectKey(this.bucket, this.prefix, namePrefix)
+    const fromKeys = await this.#allFromKeys(start)
+    if (fromKeys) return fromKeys
     const latest = new Map<string, VersionDoc>()
-    for await (const { key, doc } of this.ctx.backend.meta.list(objectKey(this.bucket, this.prefix, namePrefix))) {
+    for await (const { key, doc } of this.ctx.backend.meta.list(start)) {
       const v = typeof doc.version === 'number' ? (doc as unknown as VersionDoc) : this.#asLegacy(key, doc)
       if (!v || isTombstone(doc)) continue
       const prev = latest.get(v.name)
       if (!prev || prev.version < v.version) latest.set(v.name, v)
     }
     return [...latest.values()]
+  }
+
+  /**
+   * {@link all} from the keys alone where the backend can list them (`listKeys`) and names have
+   * several versions on average: then only each name's latest live version is read, not every
+   * version document. Undefined where a full listing is as cheap (one document per name).
+   */
+  async #allFromKeys(start: string): Promise<MetadataDoc[] | undefined> {
+    const meta = this.ctx.backend.meta
+    if (!meta.listKeys) return undefined
+    const versions = new Map<string, number[]>()
+    const others: string[] = []
+    let count = 0
+    for await (const key of meta.listKeys(start)) {
+      count++
+      const at = key.lastIndexOf('/@')
+      const number = at >= 0 ? key.slice(at + 2) : ''
+      if (number.length === VERSION_DIGITS && /^\d+$/.test(number)) {
+        const list = versions.get(key.slice(0, at)) ?? []
+        list.push(Number(number))
+        versions.set(key.slice(0, at), list)
+      } else if (!key.endsWith('/#tags') && !key.endsWith('/#head')) others.push(key)
+    }
+    if (count <= 2 * (versions.size + others.length)) return undefined
+    const read = async (key: string): Promise<JsonObject | undefined> => {
+      try {
+        return (await meta.get(key))?.doc
+      } catch (err) {
+        if (OmegaError.is(err, 'E_INTEGRITY')) return undefined // listings skip unreadable documents
+        throw err
+      }
+    }
+    const out: MetadataDoc[] = []
+    const limit = limiter(IO_CONCURRENCY)
+    const legacy = new Set(others)
+    await Promise.all(
+      [...new Set([...versions.keys(), ...others])].map((nameKey) =>
+        limit(async () => {
+          for (const v of (versions.get(nameKey) ?? []).sort((a, b) => b - a)) {
+            const doc = await read(`${nameKey}/@${String(v).padStart(VERSION_DIGITS, '0')}`)
+            if (doc && typeof doc.version === 'number' && !isTombstone(doc)) {
+              out.push(doc as unknown as VersionDoc)
+              return
+            }
+          }
+          const doc = legacy.has(nameKey) ? await read(nameKey) : undefined
+          const v = doc && this.#asLegacy(nameKey, doc)
+          if (v) out.push(v)
+        }),
+      ),
+    )
+    return out
   }
 
   protected override async remove(parsed: ParsedName): Promise<MetadataDoc[]> {
