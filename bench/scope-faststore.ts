@@ -28,6 +28,7 @@ interface Backend {
 
 const LEVEL: Backend = { name: 'level', make: (dir) => new LevelBackend(dir) }
 const FS: Backend = { name: 'fs', make: (dir, filling) => new FsBackend(dir, { fsync: !filling }) }
+const FS_NOSYNC: Backend = { name: 'fs (no fsync)', make: (dir) => new FsBackend(dir, { fsync: false }) }
 
 /** Times `fn` once, in milliseconds. */
 async function time(fn: () => Promise<unknown>): Promise<number> {
@@ -112,7 +113,7 @@ async function dropTimes(b: Backend, others: number, model: DecisionTreeClassifi
 
 /** One glob drop of `count` objects (next to 10 unrelated ones), in milliseconds. */
 async function globDrop(b: Backend, count: number): Promise<number> {
-  const dir = benchDir(`bench-fast-glob-${b.name}-`)
+  const dir = benchDir(`bench-fast-glob-${b.name.replace(/\W+/g, '-')}-`)
   await withOmega(b.make(dir, true), async (om) => {
     await fill(om, 'victims/', count)
     await fill(om, 'other/', 10)
@@ -201,7 +202,7 @@ export async function faststoreScope(): Promise<Row[]> {
       record(`drop-${b.name}`, many.dataset / few.dataset, `${ms(many.dataset)} / ${ms(few.dataset)}`)
       record(`dropm-${b.name}`, many.model / few.model, `${ms(many.model)} / ${ms(few.model)}`)
     }
-    for (const b of [LEVEL, FS]) {
+    for (const b of [LEVEL, FS, FS_NOSYNC]) {
       const t = await globDrop(b, GLOB)
       record(`glob-${b.name}`, t / 1000, ms(t))
     }
@@ -226,6 +227,7 @@ export async function faststoreScope(): Promise<Row[]> {
     row(`model drop with ${OTHERS.toLocaleString('en')} vs 10 other objects, fs`, '≤ 2×', 'dropm-fs', '×', `${OTHERS} / 10`),
     row(`glob drop of ${GLOB.toLocaleString('en')} objects, level`, '≤ 2 s', 'glob-level', ' s', 'ms'),
     row(`glob drop of ${GLOB.toLocaleString('en')} objects, fs`, '≤ 2 s', 'glob-fs', ' s', 'ms'),
+    row(`glob drop of ${GLOB.toLocaleString('en')} objects, fs (no fsync)`, '≤ 2 s', 'glob-fs (no fsync)', ' s', 'ms'),
     row('small model put+get, LevelDB vs raw classic-level put+get', '≤ 3×', 'small', '×', 'omega p50 / raw p50'),
     row(`get latest at ${VERSIONS.toLocaleString('en')} vs 1 versions, fs`, '≤ 1.5×', 'latest', '×', `${VERSIONS} / 1`),
     row(`list() at ${VERSIONS.toLocaleString('en')} vs 1 versions, fs`, '≤ 1.5×', 'list', '×', `${VERSIONS} / 1`),

@@ -11,6 +11,13 @@ export interface BackendManifest {
   readonly multiProcess: boolean
   /** Worker threads of this process may open the location too. */
   readonly multiThread: boolean
+  /**
+   * Optional: `meta.list(prefix, { reverse: true, limit })` costs about `limit` reads whatever the
+   * number of keys under `prefix` (an ordered index such as LevelDB's). Then core finds a name's
+   * latest version by one reverse listing; otherwise (a directory, an object store) it keeps a
+   * head hint document per name so as not to list every version. Absent means false.
+   */
+  readonly orderedListing?: boolean
 }
 
 /** Cancellation for long-running calls. An already-aborted signal rejects before any work. */

@@ -366,6 +366,7 @@ export abstract class VersionedStore extends ObjectStore {
    * document that cannot be parsed (then the latest version is that one, and reading it fails).
    */
   protected async head(name: string): Promise<Head> {
+    if (this.ctx.backend.supports.orderedListing === true) return await this.#listedHead(name)
     const hint = await this.ctx.backend.meta.get(this.#headKey(name)).catch(() => undefined)
     const hinted = hint && (await this.#hintedHead(name, hint))
     if (hinted) return hinted
