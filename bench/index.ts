@@ -1,4 +1,4 @@
-// omega benchmarks: `npx -y pnpm@10.34.9 bench [--scope store|versions|datasets|runtime|onnx|gc|dsv|scripts|all] [--reporter table|json]`.
+// omega benchmarks: `npx -y pnpm@10.34.9 bench [--scope <name>[,<name>…]|all] [--reporter table|json]`; the scopes are listed below.
 // Every figure is a ratio against the raw library doing the same work in the same run.
 import { parseArgs } from 'node:util'
 import { storeScope, versionsScope } from './scope-store.js'
@@ -8,12 +8,23 @@ import { onnxScope } from './scope-onnx.js'
 import { gcScope } from './scope-gc.js'
 import { dsvScope } from './scope-dsv.js'
 import { scriptsScope } from './scope-scripts.js'
+import { faststoreScope } from './scope-faststore.js'
 import type { Row } from './stats.js'
 
 const { values } = parseArgs({
   options: { scope: { type: 'string', default: 'all' }, reporter: { type: 'string', default: 'table' } },
 })
-const scopes: Record<string, () => Promise<Row[]>> = { store: storeScope, versions: versionsScope, datasets: datasetsScope, runtime: runtimeScope, onnx: onnxScope, gc: gcScope, dsv: dsvScope, scripts: scriptsScope }
+const scopes: Record<string, () => Promise<Row[]>> = {
+  store: storeScope,
+  versions: versionsScope,
+  datasets: datasetsScope,
+  runtime: runtimeScope,
+  onnx: onnxScope,
+  gc: gcScope,
+  dsv: dsvScope,
+  scripts: scriptsScope,
+  faststore: faststoreScope,
+}
 const chosen = values.scope === 'all' ? Object.keys(scopes) : values.scope!.split(',')
 const results: Record<string, Row[]> = {}
 console.log(`omega bench — node ${process.version}, ${new Date().toISOString()}`)

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { OmegaError, collectBytes } from '@omega/core'
 import { describe, expect, it } from 'vitest'
-import { LEAF_SIZE, LeafHasher, MAX_CHUNK_SIZE, chunkSizeFor, verifyChunks, type ChunkDigests } from '../dist/backend/chunk-digests.js'
+import { LEAF_SIZE, LeafHasher, MAX_CHUNK_SIZE, chunkSizeFor, verifyChunks, xxh64Checksum, type ChunkDigests } from '../dist/backend/chunk-digests.js'
 
 const MiB = 1024 * 1024
 const sha = (b: Uint8Array): Buffer => createHash('sha256').update(b).digest()
@@ -78,5 +78,34 @@ describe('chunk digests', () => {
     expect(short.delivered).toBe(Math.floor((bytes.byteLength - 1) / record.size) * record.size)
     const long = Buffer.concat([bytes, Uint8Array.of(1)])
     expect(OmegaError.is((await drain(verifyChunks('ab', bytes.byteLength, record, pieces(long, 5000), undefined))).error, 'E_INTEGRITY')).toBe(true)
+  })
+
+  it('xxh64 records (what core writes): 8 bytes a chunk, accepted whole and in pieces; a flipped byte is E_INTEGRITY before its chunk', async () => {
+    const bytes = noise(3 * LEAF_SIZE + 4321)
+    const hasher = new LeafHasher(await xxh64Checksum())
+    for await (const p of pieces(bytes, 70_000)) hasher.update(p)
+    const record = hasher.result()!
+    expect(record).toMatchObject({ size: LEAF_SIZE, leaf: LEAF_SIZE, algorithm: 'xxh64' })
+    expect(Buffer.from(record.digests, 'base64').byteLength).toBe(8 * 4)
+    const back = await collectBytes(verifyChunks('ab', bytes.byteLength, record, pieces(bytes, 3 * LEAF_SIZE), undefined))
+    expect(Buffer.compare(Buffer.from(back), Buffer.from(bytes))).toBe(0)
+    const bad = Uint8Array.from(bytes)
+    bad[2 * LEAF_SIZE + 5] = bad[2 * LEAF_SIZE + 5]! ^ 0x80
+    const { delivered, error } = await drain(verifyChunks('ab', bytes.byteLength, record, pieces(bad, 4096), undefined))
+    expect(OmegaError.is(error, 'E_INTEGRITY')).toBe(true)
+    expect(delivered).toBe(2 * LEAF_SIZE)
+  })
+
+  it('records written with sha256 (before xxh64) still verify; an unknown algorithm is E_INTEGRITY', async () => {
+    const bytes = noise(2 * LEAF_SIZE + 1)
+    const hasher = new LeafHasher()
+    hasher.update(bytes)
+    const record = hasher.result()!
+    expect(record.algorithm).toBeUndefined()
+    expect((await drain(verifyChunks('ab', bytes.byteLength, record, pieces(bytes, 65_536), undefined))).delivered).toBe(bytes.byteLength)
+    const odd = { ...record, algorithm: 'md5' } as unknown as ChunkDigests
+    const { delivered, error } = await drain(verifyChunks('ab', bytes.byteLength, odd, pieces(bytes, 65_536), undefined))
+    expect(OmegaError.is(error, 'E_INTEGRITY')).toBe(true)
+    expect(delivered).toBe(0)
   })
 })

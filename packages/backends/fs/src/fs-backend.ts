@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { link, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
+import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import {
   HashingReader,
@@ -22,6 +22,7 @@ import {
 } from '@omega/core'
 import { withFileLock } from './fs-lock.js'
 import { FsScratch } from './fs-scratch.js'
+import { readWhole } from './read-whole.js'
 import { Unreadable, ifTooLong, readDoc, readDocFile, type FileDoc } from './doc-file.js'
 import { decodeSegment, encodeKey, encodePlainKey, encodeSegment, keptDirectories } from './key-path.js'
 
@@ -35,8 +36,6 @@ export interface FsBackendOptions {
   readonly fsync?: boolean
 }
 
-/** Blobs up to this size are read with one readFile instead of a stream. */
-const WHOLE_READ_LIMIT = 64 * 1024 * 1024
 
 /** Temp files older than this at open were left by a killed writer and are removed. */
 const STALE_TEMP_MS = 60 * 60 * 1000
@@ -195,10 +194,10 @@ class FsBlobs implements BlobStore {
     throwIfAborted(options.signal)
     const path = this.paths.blob(sha256)
     try {
-      // Blobs up to 64 MiB (dataset parts, most models) are read in one call; larger ones stream.
-      const size = (await stat(path)).size
-      if (size <= WHOLE_READ_LIMIT) {
-        yield await readFile(path)
+      // Blobs up to 64 MiB (dataset parts, most models) are read whole; larger ones stream.
+      const whole = await readWhole(path)
+      if (whole) {
+        yield whole
         return
       }
       for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) {
@@ -312,6 +311,30 @@ class FsMeta implements MetadataStore {
   }
 
   async *list(prefix: string, options: ListDocsOptions = {}): AsyncIterable<StoredDoc> {
+    let n = 0
+    for (const entry of await this.#entries(prefix, options.reverse === true)) {
+      if (options.limit !== undefined && n >= options.limit) return
+      throwIfAborted(options.signal)
+      const file = entry.file ?? (await readDocFile(entry.path))
+      if (!file) continue
+      n++
+      // One torn document must not fail the listing: it is yielded as unreadable (core skips it, fsck reports it).
+      if (file instanceof Unreadable) yield { key: entry.key, doc: {}, revision: '', unreadable: file.reason }
+      else yield { key: file.key, doc: file.doc, revision: file.rev }
+    }
+  }
+
+  /** The keys {@link list} yields, from the directory listing alone (only hashed long names are read to learn their keys). */
+  async *listKeys(prefix: string, options: ListDocsOptions = {}): AsyncIterable<string> {
+    const entries = await this.#entries(prefix, options.reverse === true)
+    for (const entry of entries.slice(0, options.limit ?? entries.length)) {
+      throwIfAborted(options.signal)
+      yield entry.key
+    }
+  }
+
+  /** The documents that may have keys starting with `prefix`, in key order, from one walk of their directories. */
+  async #entries(prefix: string, reverse: boolean): Promise<{ key: string; path: string; file?: FileDoc | Unreadable }[]> {
     const segments = prefix.split('/')
     segments.pop()
     // Walk from the directories every key with this prefix has, whichever layout it uses.
@@ -333,18 +356,8 @@ class FsMeta implements MetadataStore {
     }
     const known = [...byKey.values()]
     known.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    if (options.reverse) known.reverse()
-    let n = 0
-    for (const entry of known) {
-      if (options.limit !== undefined && n >= options.limit) return
-      throwIfAborted(options.signal)
-      const file = entry.file ?? (await readDocFile(entry.path))
-      if (!file) continue
-      n++
-      // One torn document must not fail the listing: it is yielded as unreadable (core skips it, fsck reports it).
-      if (file instanceof Unreadable) yield { key: entry.key, doc: {}, revision: '', unreadable: file.reason }
-      else yield { key: file.key, doc: file.doc, revision: file.rev }
-    }
+    if (reverse) known.reverse()
+    return known
   }
 
   /**

@@ -65,7 +65,8 @@ export function keptDirectories(encoded: readonly string[], max: number): number
 /** The text an encoded name stands for; `complete` is false if it was hashed (only a prefix is known). */
 export function decodeSegment(encoded: string): { readonly text: string; readonly complete: boolean } {
   const tilde = encoded.indexOf('~')
-  if (tilde < 0) return { text: percentDecode(encoded), complete: true }
+  // Most names need no decoding (version documents are `@0000000001`): listings decode every entry.
+  if (tilde < 0) return { text: encoded.includes('%') ? percentDecode(encoded) : encoded, complete: true }
   // The kept prefix may end inside a multi-byte character: drop the replacement it decodes to.
   return { text: percentDecode(encoded.slice(0, tilde)).replace(/\uFFFD+$/, ''), complete: false }
 }

@@ -86,7 +86,7 @@ export class LevelBackend implements StorageBackend {
     this.location = resolve(directory)
     this.#chunkSize = options.chunkSize ?? DEFAULT_CHUNK
     const multithreading = options.multithreading ?? false
-    this.supports = { permanence: true, multiProcess: false, multiThread: multithreading }
+    this.supports = { permanence: true, multiProcess: false, multiThread: multithreading, orderedListing: true }
     // Snappy is off: blob chunks (Arrow buffers, model weights) rarely compress and metadata is small.
     this.#db = new ClassicLevel<string, unknown>(this.location, {
       keyEncoding: 'utf8',
@@ -96,7 +96,7 @@ export class LevelBackend implements StorageBackend {
       maxFileSize: 16 * 1024 * 1024,
       compression: false,
     } as object)
-    const blobs = new LevelBlobs(this.#db, this.#chunkSize)
+    const blobs = new LevelBlobs(this.#db, this.#chunkSize, !multithreading)
     this.blobs = blobs
     this.meta = new LevelMeta(this.#db)
     this.scratch = new LevelScratch(this.#db, blobs)
@@ -120,15 +120,34 @@ export class LevelBackend implements StorageBackend {
   }
 }
 
+/** At most this many blob headers are remembered (about 100 bytes each). */
+const KNOWN_HEADERS = 65_536
+
 class LevelBlobs implements BlobStore {
   /** Write ids whose chunks are being written now: never leftovers. */
   readonly writing = new Set<string>()
   readonly #publishing = new KeyedMutex()
+  /**
+   * Headers this instance published or found while publishing, so that writing bytes already
+   * stored, `has` and `delete` skip a read. Only where no other thread can write the database
+   * (LevelDB admits one process): entries change only under the blob's publishing mutex, so a
+   * read never caches a header a concurrent delete is removing.
+   */
+  readonly #known: Map<string, BlobHeader> | undefined
 
   constructor(
     readonly db: ClassicLevel<string, unknown>,
     readonly chunkSize: number,
-  ) {}
+    cacheHeaders: boolean,
+  ) {
+    this.#known = cacheHeaders ? new Map() : undefined
+  }
+
+  #remember(sha256: string, header: BlobHeader): void {
+    if (!this.#known) return
+    if (this.#known.size >= KNOWN_HEADERS) this.#known.clear()
+    this.#known.set(sha256, header)
+  }
 
   async write(source: Uint8Array | AsyncIterable<Uint8Array>, options: SignalOptions = {}): Promise<BlobRef> {
     throwIfAborted(options.signal)
@@ -170,7 +189,9 @@ class LevelBlobs implements BlobStore {
       // Check and publish under a per-blob mutex: two writers of the same bytes would otherwise both
       // publish a header, and the chunks of the overwritten one would never be collected.
       return await this.#publishing.run(sha256, async () => {
-        if ((await this.db.get(BLOB + sha256)) !== undefined) {
+        const existing = this.#known?.get(sha256) ?? ((await this.db.get(BLOB + sha256)) as BlobHeader | undefined)
+        if (existing !== undefined) {
+          this.#remember(sha256, existing)
           await this.#dropChunks(id, index)
           return { sha256, size }
         }
@@ -180,6 +201,7 @@ class LevelBlobs implements BlobStore {
         const header: BlobHeader = { size, id, chunks: index, at: Date.now() }
         ops.push({ type: 'put', key: BLOB + sha256, value: header })
         await this.db.batch(ops)
+        this.#remember(sha256, header)
         return { sha256, size }
       })
     } catch (err) {
@@ -211,6 +233,7 @@ class LevelBlobs implements BlobStore {
   async delete(sha256: string): Promise<void> {
     await this.#publishing.run(sha256, async () => {
       const header = await this.#header(sha256)
+      this.#known?.delete(sha256)
       if (!header) return
       await this.db.batch([
         { type: 'del', key: BLOB + sha256 },
@@ -229,7 +252,7 @@ class LevelBlobs implements BlobStore {
 
   async #header(sha256: string): Promise<BlobHeader | undefined> {
     if (!isSha256(sha256)) return undefined
-    return (await this.db.get(BLOB + sha256)) as BlobHeader | undefined
+    return this.#known?.get(sha256) ?? ((await this.db.get(BLOB + sha256)) as BlobHeader | undefined)
   }
 
   async #dropChunks(id: string, count: number): Promise<void> {
@@ -319,6 +342,13 @@ class LevelMeta implements MetadataStore {
       if (current.r !== options.ifRevision) throw errors.conflict(key)
       await this.db.del(META + key)
     })
+  }
+
+  async *listKeys(prefix: string, options: ListDocsOptions = {}): AsyncIterable<string> {
+    for await (const key of this.db.keys({ gte: META + prefix, lt: upperBound(META + prefix), reverse: options.reverse ?? false, limit: options.limit ?? -1 })) {
+      throwIfAborted(options.signal)
+      yield key.slice(META.length)
+    }
   }
 
   async *list(prefix: string, options: ListDocsOptions = {}): AsyncIterable<StoredDoc> {

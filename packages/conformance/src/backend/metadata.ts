@@ -66,6 +66,29 @@ export function metadataTests(options: BackendSuiteOptions): void {
       })
     })
 
+    it('listKeys (optional): the keys list yields, in the same order, also of long and odd names', async () => {
+      await withBackend(options, async (b) => {
+        const listKeys = b.meta.listKeys?.bind(b.meta)
+        if (!listKeys) return
+        const long = `d/m/${'n'.repeat(511)}x/@0000000001`
+        const keys = ['d/m/a/@0000000002', 'd/m/a/@0000000001', 'd/m/a/#tags', 'd/m/a/b/@0000000001', 'd/m/ab/@0000000001', 'd/m/a b%2F~é/@0000000001', long, 'e/m/a/@0000000001']
+        for (const k of keys) await b.meta.put(k, { k }, { ifRevision: null })
+        const both = async (prefix: string, o = {}): Promise<[string[], string[]]> => {
+          const listed: string[] = []
+          for await (const d of b.meta.list(prefix, o)) listed.push(d.key)
+          const only: string[] = []
+          for await (const k of listKeys(prefix, o)) only.push(k)
+          return [only, listed]
+        }
+        for (const [prefix, o] of [['d/m/a/@', {}], ['d/m/a/@', { reverse: true, limit: 1 }], ['d/m/a', {}], ['d/m/', { reverse: true }], ['d/m/nnn', {}], ['', {}], ['zzz', {}]] as const) {
+          const [only, listed] = await both(prefix, o)
+          expect(only).toEqual(listed)
+        }
+        expect((await both('d/m/a/@'))[0]).toEqual(['d/m/a/@0000000001', 'd/m/a/@0000000002'])
+        expect((await both(''))[0]).toHaveLength(keys.length)
+      })
+    })
+
     it('handles the longest names (512 characters in one segment) and odd characters', async () => {
       await withBackend(options, async (b) => {
         const long = `d/data/${'n'.repeat(511)}x`

@@ -1,6 +1,6 @@
 import { OmegaError, errors, throwIfAborted } from '../errors.js'
 import type { JsonObject } from '../json.js'
-import { LEAF_SIZE, LeafHasher, integrityError, partRef, verifyChunks, type ChunkDigests, type PartRef } from './chunk-digests.js'
+import { LEAF_SIZE, LeafHasher, integrityError, partRef, verifyChunks, xxh64Checksum, type ChunkDigests, type PartRef } from './chunk-digests.js'
 import { HashingReader } from './hashing.js'
 import type {
   BackendManifest,
@@ -31,9 +31,10 @@ export interface CheckedBlobStore extends BlobStore {
 /**
  * The wrapper core puts around every backend: it refuses calls on a closed store, maps any
  * non-Omega error to E_BACKEND (keeping the original as `cause`), and verifies every blob read
- * against its sha256 and size, so no backend can hand out corrupted bytes (E_INTEGRITY).
- * Writes record per-chunk digests ({@link PartRef}); reads given them verify each chunk before
- * delivering it, so no unverified byte reaches a caller. Invariants live here once instead of in
+ * against its recorded checksums and size, so no backend can hand out corrupted bytes (E_INTEGRITY).
+ * Writes record per-chunk xxh64 digests ({@link PartRef}); reads given them verify each chunk
+ * before delivering it, so no unverified byte reaches a caller; a blob of one leaf or less (and
+ * one recorded without chunk digests) is verified against its sha256. Invariants live here once instead of in
  * each backend, so every backend (and any future one) gets them unchanged.
  */
 export class CheckedBackend implements StorageBackend {
@@ -49,7 +50,7 @@ export class CheckedBackend implements StorageBackend {
     this.blobs = {
       write: (source: Uint8Array | AsyncIterable<Uint8Array>, options?: SignalOptions): Promise<PartRef> =>
         guard('write a blob', async () => {
-          const hasher = new LeafHasher()
+          const hasher = new LeafHasher(await xxh64Checksum())
           if (source instanceof Uint8Array) hasher.update(source)
           const ref = await blobs.write(source instanceof Uint8Array ? source : hasher.pipe(source), options)
           return partRef(ref, hasher)
@@ -70,6 +71,9 @@ export class CheckedBackend implements StorageBackend {
       delete: (key: string, options: { readonly ifRevision: string }) => guard('delete metadata', () => meta.delete(key, options)),
       list: (prefix: string, options?: ListDocsOptions): AsyncIterable<StoredDoc> =>
         guardIter('list metadata', () => readable(meta.list(prefix, options), options?.includeUnreadable === true)),
+      ...(meta.listKeys && {
+        listKeys: (prefix: string, options?: ListDocsOptions): AsyncIterable<string> => guardIter('list metadata keys', () => meta.listKeys!(prefix, options)),
+      }),
     }
   }
 

@@ -59,6 +59,16 @@ export async function collectBytes(source: AsyncIterable<Uint8Array>): Promise<U
     size += chunk.byteLength
   }
   if (chunks.length === 1) return chunks[0]!
+  if (chunks.length === 0) return new Uint8Array(0)
+  // Verified reads hand out consecutive views of one backend buffer (a whole file read at once):
+  // those are joined as a view again instead of copied.
+  const first = chunks[0]!
+  let contiguous = true
+  for (let i = 1; contiguous && i < chunks.length; i++) {
+    const prev = chunks[i - 1]!
+    contiguous = chunks[i]!.buffer === first.buffer && chunks[i]!.byteOffset === prev.byteOffset + prev.byteLength
+  }
+  if (contiguous) return new Uint8Array(first.buffer, first.byteOffset, size)
   const out = new Uint8Array(size)
   let offset = 0
   for (const c of chunks) {

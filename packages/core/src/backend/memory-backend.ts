@@ -113,13 +113,14 @@ class MemoryMeta implements MetadataStore {
     this.map.delete(key)
   }
 
-  async *list(prefix: string, options: ListDocsOptions = {}): AsyncIterable<StoredDoc> {
+  async *listKeys(prefix: string, options: ListDocsOptions = {}): AsyncIterable<string> {
     const keys = [...this.map.keys()].filter((k) => k.startsWith(prefix)).sort()
     if (options.reverse) keys.reverse()
-    const limit = options.limit ?? Infinity
-    let n = 0
-    for (const key of keys) {
-      if (n++ >= limit) return
+    yield* keys.slice(0, options.limit ?? keys.length)
+  }
+
+  async *list(prefix: string, options: ListDocsOptions = {}): AsyncIterable<StoredDoc> {
+    for await (const key of this.listKeys(prefix, options)) {
       throwIfAborted(options.signal)
       const entry = this.map.get(key)
       if (!entry) continue

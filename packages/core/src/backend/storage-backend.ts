@@ -11,6 +11,13 @@ export interface BackendManifest {
   readonly multiProcess: boolean
   /** Worker threads of this process may open the location too. */
   readonly multiThread: boolean
+  /**
+   * Optional: `meta.list(prefix, { reverse: true, limit })` costs about `limit` reads whatever the
+   * number of keys under `prefix` (an ordered index such as LevelDB's). Then core finds a name's
+   * latest version by one reverse listing; otherwise (a directory, an object store) it keeps a
+   * head hint document per name so as not to list every version. Absent means false.
+   */
+  readonly orderedListing?: boolean
 }
 
 /** Cancellation for long-running calls. An already-aborted signal rejects before any work. */
@@ -119,6 +126,13 @@ export interface MetadataStore {
   delete(key: string, options: { readonly ifRevision: string }): Promise<void>
   /** Documents whose key starts with `prefix`, in ascending (or, with `reverse`, descending) key order. */
   list(prefix: string, options?: ListDocsOptions): AsyncIterable<StoredDoc>
+  /**
+   * Optional: the keys `list` would yield (unreadable documents included), in the same order,
+   * without reading the documents. Backends where reading a document costs a request or a file
+   * read (fs, S3) implement it so that core can list names without reading every version
+   * document; without it, core uses `list`.
+   */
+  listKeys?(prefix: string, options?: ListDocsOptions): AsyncIterable<string>
 }
 
 /**

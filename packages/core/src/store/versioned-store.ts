@@ -9,6 +9,7 @@ import { pin } from './blob-refs.js'
 import { metadataToJson, type Metadata, type MetadataDoc } from './metadata.js'
 import { ObjectStore, alreadyExists, checkAttributes, type PutOptions } from './object-store.js'
 import { CAS_RETRIES, backoff, objectKey } from './store-context.js'
+import { IO_CONCURRENCY, limiter } from './pool.js'
 
 /** Options of `put` on a versioned store (`om.models`, `om.datasets`). */
 export interface VersionedPutOptions extends PutOptions {
@@ -37,6 +38,10 @@ export interface Revision {
 /** Attributes that describe one version's provenance and are therefore not copied to the next put. */
 const PER_VERSION_ATTRIBUTES = ['promotedFrom', 'dataset', 'gridsearch', 'metrics', 'features'] as const
 const VERSION_DIGITS = 10
+/** From this many versions on, a name keeps a head hint (`<name>/#head`), so finding its latest version does not list them all. */
+const HINT_FROM = 16
+/** A lookup that reads more than this many versions past the hint moves it. */
+const HINT_STEPS = 8
 
 export type VersionDoc = MetadataDoc & { version: number }
 
@@ -155,6 +160,10 @@ export abstract class VersionedStore extends ObjectStore {
     return `${this.key(name)}/#tags`
   }
 
+  #headKey(name: string): string {
+    return `${this.key(name)}/#head`
+  }
+
   protected override async resolve(parsed: ParsedName): Promise<MetadataDoc | undefined> {
     const { name, ref } = parsed
     let doc: VersionDoc | undefined
@@ -181,14 +190,69 @@ export abstract class VersionedStore extends ObjectStore {
   }
 
   protected override async all(namePrefix = ''): Promise<MetadataDoc[]> {
+    const start = objectKey(this.bucket, this.prefix, namePrefix)
+    const fromKeys = await this.#allFromKeys(start)
+    if (fromKeys) return fromKeys
     const latest = new Map<string, VersionDoc>()
-    for await (const { key, doc } of this.ctx.backend.meta.list(objectKey(this.bucket, this.prefix, namePrefix))) {
+    for await (const { key, doc } of this.ctx.backend.meta.list(start)) {
       const v = typeof doc.version === 'number' ? (doc as unknown as VersionDoc) : this.#asLegacy(key, doc)
       if (!v || isTombstone(doc)) continue
       const prev = latest.get(v.name)
       if (!prev || prev.version < v.version) latest.set(v.name, v)
     }
     return [...latest.values()]
+  }
+
+  /**
+   * {@link all} from the keys alone where the backend can list them (`listKeys`) and names have
+   * several versions on average: then only each name's latest live version is read, not every
+   * version document. Undefined where a full listing is as cheap (one document per name).
+   */
+  async #allFromKeys(start: string): Promise<MetadataDoc[] | undefined> {
+    const meta = this.ctx.backend.meta
+    if (!meta.listKeys) return undefined
+    const versions = new Map<string, number[]>()
+    const others: string[] = []
+    let count = 0
+    for await (const key of meta.listKeys(start)) {
+      count++
+      const at = key.lastIndexOf('/@')
+      const number = at >= 0 ? key.slice(at + 2) : ''
+      if (number.length === VERSION_DIGITS && /^\d+$/.test(number)) {
+        const list = versions.get(key.slice(0, at)) ?? []
+        list.push(Number(number))
+        versions.set(key.slice(0, at), list)
+      } else if (!key.endsWith('/#tags') && !key.endsWith('/#head')) others.push(key)
+    }
+    if (count <= 2 * (versions.size + others.length)) return undefined
+    const read = async (key: string): Promise<JsonObject | undefined> => {
+      try {
+        return (await meta.get(key))?.doc
+      } catch (err) {
+        if (OmegaError.is(err, 'E_INTEGRITY')) return undefined // listings skip unreadable documents
+        throw err
+      }
+    }
+    const out: MetadataDoc[] = []
+    const limit = limiter(IO_CONCURRENCY)
+    const legacy = new Set(others)
+    await Promise.all(
+      [...new Set([...versions.keys(), ...others])].map((nameKey) =>
+        limit(async () => {
+          for (const v of (versions.get(nameKey) ?? []).sort((a, b) => b - a)) {
+            const doc = await read(`${nameKey}/@${String(v).padStart(VERSION_DIGITS, '0')}`)
+            if (doc && typeof doc.version === 'number' && !isTombstone(doc)) {
+              out.push(doc as unknown as VersionDoc)
+              return
+            }
+          }
+          const doc = legacy.has(nameKey) ? await read(nameKey) : undefined
+          const v = doc && this.#asLegacy(nameKey, doc)
+          if (v) out.push(v)
+        }),
+      ),
+    )
+    return out
   }
 
   protected override async remove(parsed: ParsedName): Promise<MetadataDoc[]> {
@@ -302,6 +366,67 @@ export abstract class VersionedStore extends ObjectStore {
    * document that cannot be parsed (then the latest version is that one, and reading it fails).
    */
   protected async head(name: string): Promise<Head> {
+    if (this.ctx.backend.supports.orderedListing === true) return await this.#listedHead(name)
+    const hint = await this.ctx.backend.meta.get(this.#headKey(name)).catch(() => undefined)
+    const hinted = hint && (await this.#hintedHead(name, hint))
+    if (hinted) return hinted
+    const head = await this.#listedHead(name)
+    await this.#writeHint(name, head.newest, hint)
+    return head
+  }
+
+  /**
+   * {@link head} from the name's head hint `#head` (`{ newest }`) without listing its versions:
+   * versions are numbered densely from 1 (a drop leaves a tombstone), so the newest is found by
+   * reading `@hint`, `@hint+1`… and the latest live version by reading down from there. Writers
+   * never update the hint (a put stays one compare-and-set); a lookup that had to read more than
+   * {@link HINT_STEPS} versions past it moves it. Undefined (list instead) without a usable hint,
+   * or when the hint does not fit what is stored (the name was dropped and put again).
+   */
+  async #hintedHead(name: string, hint: StoredDoc): Promise<Head | undefined> {
+    const from = hint.doc.newest
+    if (typeof from !== 'number' || !Number.isSafeInteger(from) || from < 1) return undefined
+    const read = async (version: number): Promise<{ doc?: JsonObject; unreadable?: string } | undefined> => {
+      const key = this.#versionKey(name, version)
+      try {
+        const stored = await this.ctx.backend.meta.get(key)
+        return stored && { doc: stored.doc }
+      } catch (err) {
+        if (OmegaError.is(err, 'E_INTEGRITY')) return { unreadable: key }
+        throw err
+      }
+    }
+    let newest = from
+    let entry = await read(newest)
+    if (!entry) return undefined
+    for (let next = await read(newest + 1); next; next = await read(newest + 1)) {
+      newest++
+      entry = next
+    }
+    if (newest - from > HINT_STEPS) await this.#writeHint(name, newest, hint)
+    let unreadable: string | undefined
+    for (let version = newest; version >= 1 && newest - version <= HINT_STEPS; version--) {
+      const e = version === newest ? entry : await read(version)
+      if (!e) return undefined
+      if (e.unreadable !== undefined) unreadable ??= e.unreadable
+      else if (!isTombstone(e.doc!)) return { newest, latest: e.doc as unknown as VersionDoc, ...(unreadable !== undefined && { unreadable }) }
+    }
+    // Many dropped versions on top (or none live): the listing finds the latest, or the legacy document.
+    return undefined
+  }
+
+  /** Records `newest` in the head hint if the name has enough versions to need one (best effort: a lost race or an error only costs a listing later). */
+  async #writeHint(name: string, newest: number, stored: StoredDoc | undefined): Promise<void> {
+    if (stored?.doc.newest === newest || (!stored && newest < HINT_FROM)) return
+    try {
+      await this.ctx.backend.meta.put(this.#headKey(name), { newest }, { ifRevision: stored?.revision ?? null })
+    } catch {
+      // The hint is only an optimisation.
+    }
+  }
+
+  /** {@link head} by one reverse listing of the version documents. */
+  async #listedHead(name: string): Promise<Head> {
     let newest: number | undefined
     let unreadable: string | undefined
     for await (const entry of this.ctx.backend.meta.list(`${this.key(name)}/@`, { reverse: true, includeUnreadable: true })) {
@@ -418,7 +543,7 @@ export abstract class VersionedStore extends ObjectStore {
     const removed: MetadataDoc[] = []
     const docs: StoredDoc[] = []
     for await (const d of this.ctx.backend.meta.list(`${this.key(name)}/@`)) docs.push(d)
-    for (const key of [this.#tagsKey(name), this.key(name)]) {
+    for (const key of [this.#tagsKey(name), this.#headKey(name), this.key(name)]) {
       const d = await this.ctx.backend.meta.get(key)
       if (d && (key !== this.key(name) || this.#asLegacy(d.key, d.doc))) docs.push(d)
     }
