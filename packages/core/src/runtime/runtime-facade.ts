@@ -4,6 +4,7 @@ import type { DatasetStore } from '../store/dataset-store.js'
 import type { ModelStore } from '../store/model-store.js'
 import { ModelProxy, type RuntimeContext } from './model-proxy.js'
 import type { Runtime } from './runtime.js'
+import { CallObservers, type CallObserver } from './call-observers.js'
 
 /**
  * `om.runtime`: runs models by name on the instance's runtime (a worker pool by default, or
@@ -18,7 +19,16 @@ export class RuntimeFacade {
       datasets,
       runtime: () => shared.runtime(),
       track: (fn, signal) => shared.track(fn, signal),
+      observers: shared.observers,
     }
+  }
+
+  /**
+   * Adds an observer of every runtime call of this instance (all its bucket views); returns a
+   * function that removes it. See {@link CallObserver}: this is how tracking plugins see calls.
+   */
+  observe(observer: CallObserver): () => void {
+    return this.#ctx.observers!.add(observer)
   }
 
   /** A proxy for the model `name` (`name@3`, `name@production`, `name^` …). Nothing is checked until the first call. */
@@ -33,6 +43,8 @@ export class RuntimeState {
   #runtime: Promise<Runtime> | undefined
   readonly #running = new Set<{ work: Promise<unknown>; controller: AbortController }>()
   #closed = false
+  /** Observers of calls; closed (flushed) after running calls end, before the runtime stops. */
+  readonly observers = new CallObservers()
 
   constructor(readonly create: () => Promise<Runtime>) {}
 
@@ -76,6 +88,7 @@ export class RuntimeState {
       for (const { controller } of this.#running) controller.abort(reason)
     }
     await Promise.allSettled([...this.#running].map((r) => r.work))
+    await this.observers.close()
     const runtime = await this.#runtime?.catch(() => undefined)
     await runtime?.close({ force: abort })
   }
