@@ -29,6 +29,8 @@ export class EventLog {
   #timer: NodeJS.Timeout | undefined
   #flushing: Promise<void> = Promise.resolve()
   readonly stats: CaptureStats = { written: 0, flushes: 0, lost: 0, failedWrites: 0 }
+  /** Told of every row as it is queued (alert rules). */
+  onRow: ((row: EventRow) => void) | undefined
 
   constructor(
     readonly datasets: DatasetStore,
@@ -39,6 +41,7 @@ export class EventLog {
   /** Queues a row; never blocks on I/O. */
   push(row: EventRow): void {
     this.#rows.push(row)
+    this.onRow?.(row)
     if (this.#rows.length >= this.options.maxRows) void this.flush()
     else if (!this.#timer) {
       this.#timer = setTimeout(() => void this.flush(), this.options.flushMs)

@@ -10,9 +10,13 @@
  */
 import type { Omega } from '@omega/core'
 import type { Experiment } from './experiment.js'
+import type { Monitor } from './monitor.js'
 import { Tracking } from './tracking.js'
 
-export { Tracking, type TrackingOptions } from './tracking.js'
+export { Tracking, type TrackingOptions, type AlertAction, type AlertEvent, type AlertRule } from './tracking.js'
+export { Monitor, type MonitorData, type MonitorOptions, type CompareOptions, type Snapshot } from './monitor.js'
+export { compareTables, type DriftReport, type ColumnDrift, type DriftThresholds } from './drift.js'
+export { columnStats, columnValues, isNumericType, type ColumnStats, type NumericStats, type CategoricalStats, type ColumnValues } from './stats/column-stats.js'
 export { Experiment, concatTables, type TrackOptions } from './experiment.js'
 export { Run, INLINE_ARTIFACT_BYTES, type ArtifactRef, type LogMetricOptions } from './run.js'
 export type { EventQuery } from './event-query.js'
@@ -28,4 +32,9 @@ export { psiFromCounts, psiNumeric, psiEdges, binCounts, quantileSorted, PSI_EPS
 /** `om.experiments(name)` for an instance opened with `@omega/core` alone. */
 export function experiments(om: Omega, name: string): Experiment {
   return Tracking.of(om).experiment(name)
+}
+
+/** `om.monitor(…)` for an instance opened with `@omega/core` alone. */
+export function monitor(om: Omega, model: Parameters<Tracking['monitor']>[0], options?: Parameters<Tracking['monitor']>[1]): Monitor {
+  return Tracking.of(om).monitor(model, options)
 }

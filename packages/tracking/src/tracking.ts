@@ -1,8 +1,33 @@
-import type { CallObserver, CallWatch, JsonObject, ObservedCall, Omega, TaskResult } from '@omega/core'
+import { errors, parseName, validateName, type CallObserver, type CallWatch, type JsonObject, type ObservedCall, type Omega, type TaskResult } from '@omega/core'
 import { captureInput, captureResult, describeCapture, type Captured } from './capture.js'
 import { EventLog, type CaptureStats } from './event-log.js'
 import { Experiment, type TrackOptions } from './experiment.js'
 import { makeRow } from './run.js'
+import { Monitor, type MonitorOptions } from './monitor.js'
+import type { EventRow } from './event-schema.js'
+
+/** What an alert action gets: the event that matched (run number resolved) and the instance. */
+export interface AlertEvent {
+  readonly experiment: string
+  readonly run: number | null
+  readonly event: string
+  readonly key: string | null
+  readonly value: number | null
+  readonly json: unknown
+  readonly dt: Date
+}
+
+/** A callback run when an event matches an alert rule. Runs off the logging path; what it throws is counted, never raised. */
+export type AlertAction = (event: AlertEvent, om: Omega) => void | Promise<void>
+
+/** Fire `action` on every `event` (optionally only in one experiment and for one key, e.g. a model). */
+export interface AlertRule {
+  readonly event: string
+  /** A function, or the name of an action registered with `registerAlertAction`. */
+  readonly action: string | AlertAction
+  readonly experiment?: string
+  readonly key?: string
+}
 
 /** Buffer settings of event logs. */
 export interface TrackingOptions {
@@ -30,6 +55,11 @@ export class Tracking implements CallObserver {
   readonly #logs = new Map<string, EventLog>()
   readonly #tracked = new Map<string, TrackingConfig>()
   readonly #detach: () => void
+  readonly #rules = new Set<AlertRule>()
+  readonly #actions = new Map<string, AlertAction>()
+  /** Alert actions that threw or were not registered. */
+  alertFailures = 0
+  #alerting: Promise<unknown>[] = []
 
   constructor(
     readonly om: Omega,
@@ -57,8 +87,8 @@ export class Tracking implements CallObserver {
           if (this.#tracked.get(model)?.experiment === experiment) this.#tracked.delete(model)
         },
       })
-      // Validates the name now (bad names fail here, not at the first flush).
-      this.om.datasets.metadata(exp.dataset).catch(() => undefined)
+      // Bad names fail here (E_INVALID_NAME), not at the first flush.
+      validateName(exp.dataset)
       this.#experiments.set(name, exp)
     }
     return exp
@@ -69,9 +99,62 @@ export class Tracking implements CallObserver {
     let log = this.#logs.get(experiment)
     if (!log) {
       log = new EventLog(this.om.datasets, `.experiments/${experiment}`, { flushMs: this.options.flushMs ?? 500, maxRows: this.options.maxRows ?? 5000 })
+      log.onRow = (row) => this.#fire(row)
       this.#logs.set(experiment, log)
     }
     return log
+  }
+
+  /**
+   * A drift monitor: of a model's captured inputs (`monitor('m', { experiment })`) or of a
+   * dataset (`monitor({ dataset })`).
+   */
+  monitor(model: string | { readonly dataset: string; readonly experiment?: string; readonly thresholds?: MonitorOptions['thresholds'] }, options: MonitorOptions = {}): Monitor {
+    if (typeof model === 'string') {
+      if (typeof options.experiment !== 'string') throw errors.invalidArgument(`om.monitor("${model}") needs { experiment }: the experiment that tracks the model with capture`)
+      return new Monitor(this.om, this.experiment(options.experiment), { model: parseName(model).name }, options)
+    }
+    if (typeof model?.dataset !== 'string') throw errors.invalidArgument('om.monitor needs a model name or { dataset }')
+    const opts = { ...options, ...model }
+    return new Monitor(this.om, this.experiment(opts.experiment ?? `monitor/${parseName(model.dataset).name}`), { dataset: model.dataset }, opts)
+  }
+
+  /** Registers a named alert action (rules may name it). */
+  registerAlertAction(name: string, action: AlertAction): void {
+    if (typeof action !== 'function') throw errors.invalidArgument(`registerAlertAction("${name}") needs a function`)
+    this.#actions.set(name, action)
+  }
+
+  /** Adds an alert rule; returns a function that removes it. */
+  alert(rule: AlertRule): () => void {
+    if (typeof rule?.event !== 'string' || (typeof rule.action !== 'string' && typeof rule.action !== 'function')) {
+      throw errors.invalidArgument('an alert rule needs { event, action } (action: a function or a registered action name)')
+    }
+    this.#rules.add(rule)
+    return () => void this.#rules.delete(rule)
+  }
+
+  /** Waits for alert actions started so far. */
+  async alertsSettled(): Promise<void> {
+    const pending = this.#alerting
+    this.#alerting = []
+    await Promise.allSettled(pending)
+  }
+
+  #fire(row: EventRow): void {
+    if (this.#rules.size === 0) return
+    for (const rule of this.#rules) {
+      if (rule.event !== row.event || (rule.experiment !== undefined && rule.experiment !== row.experiment) || (rule.key !== undefined && rule.key !== row.key)) continue
+      const action = typeof rule.action === 'function' ? rule.action : this.#actions.get(rule.action)
+      const work = (async () => {
+        if (!action) throw new Error(`no alert action "${String(rule.action)}" is registered`)
+        const run = await row.run
+        await action({ experiment: row.experiment, run, event: row.event, key: row.key, value: row.value, json: row.json, dt: new Date(row.dt) }, this.om)
+      })().catch(() => {
+        this.alertFailures++
+      })
+      this.#alerting.push(work)
+    }
   }
 
   /** Events written and lost by this process, over all experiments. */
@@ -122,6 +205,7 @@ export class Tracking implements CallObserver {
   /** Hook: the instance is closing. Stops runs started by tracked calls and writes every buffered event. @internal */
   async close(): Promise<void> {
     for (const exp of this.#experiments.values()) exp.stopImplicit()
+    await this.alertsSettled()
     await this.flush()
     this.#detach()
     instances.delete(this.om)
