@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow'
+import { Table as TableClass, type Table } from 'apache-arrow'
 import { errors, isArrowTable, isRecords, recordsToTable, type JsonObject, type Omega } from '@omega/core'
 import { compareTables, type DriftReport, type DriftThresholds } from './drift.js'
 import type { EventQuery } from './event-query.js'
@@ -51,8 +51,9 @@ export class Monitor {
   /** Statistics per column (count, missing, mean, std, quantiles, histogram; value counts for categories), logged as a `snapshot` event. */
   async snapshot(data: MonitorData, options: { columns?: readonly string[]; groupBy?: string } = {}): Promise<Snapshot> {
     const table = await this.#read(data)
-    const names = options.columns ?? table.schema.fields.map((f) => f.name).filter((n) => n !== options.groupBy)
+    const names = options.columns ?? table.schema.fields.map((f) => f.name)
     const stats = (t: Table): Record<string, ColumnStats> => Object.fromEntries(names.map((n) => [n, columnStats(columnValues(t, n))]))
+    const perGroup = names.filter((n) => n !== options.groupBy)
     let groups: Snapshot['groups']
     if (options.groupBy !== undefined) {
       const byKey = new Map<string, number[]>()
@@ -63,7 +64,7 @@ export class Monitor {
         ;(byKey.get(k) ?? byKey.set(k, []).get(k)!).push(i)
       }
       groups = {}
-      for (const [k, rows] of byKey) groups[k] = Object.fromEntries(names.map((n) => [n, columnStats(columnValues(subset(table, n, rows), n))]))
+      for (const [k, rows] of byKey) groups[k] = Object.fromEntries(perGroup.map((n) => [n, columnStats(columnValues(subset(table, n, rows), n))]))
     }
     const snapshot: Snapshot = { rows: table.numRows, columns: stats(table), ...(groups && { groups }) }
     this.experiment.runForTracking().event('snapshot', this.#subject(), table.numRows, { source: describe(data), ...(snapshot as unknown as JsonObject) })
@@ -95,6 +96,7 @@ export class Monitor {
 
   async #read(data: MonitorData, recent?: EventQuery): Promise<Table> {
     if (isArrowTable(data)) return data
+    if (Array.isArray(data) && data.length === 0) return new TableClass()
     if (isRecords(data)) return recordsToTable(data as never)
     if (typeof data !== 'string') throw errors.invalidArgument('monitor data must be a dataset name, "recent", "fit", a table or records')
     if (data === 'recent') {
