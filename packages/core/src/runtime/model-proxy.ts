@@ -10,7 +10,6 @@ import type { ModelStore } from '../store/model-store.js'
 import type { DatasetStore } from '../store/dataset-store.js'
 import type { LiveInputs } from './execute-task.js'
 import { runGridsearch, type GridsearchOptions } from './gridsearch.js'
-import { observeCall, type CallObservers } from './call-observers.js'
 import { decodeInput, encodeInput, inputFeatures, inputRows, toModelInput, type ModelInput } from './task-codec.js'
 import { matchFeatures, type FittedFeatures } from './feature-check.js'
 import type { EncodedData, ModelTask, RunOptions, Runtime, TaskModel, TaskOperation, TaskResult } from './runtime.js'
@@ -53,8 +52,6 @@ export interface RuntimeContext {
   runtime(): Promise<Runtime>
   /** Runs a call so that `close()` waits for (or aborts) it; the signal fires when the instance closes with abort. */
   track<T>(fn: (signal: AbortSignal | undefined) => Promise<T>, signal: AbortSignal | undefined): Promise<T>
-  /** Who hears of every call (tracking, monitoring). */
-  readonly observers?: CallObservers
 }
 
 /** A resolved X or Y: the data, where it came from, and its shape. */
@@ -206,19 +203,6 @@ export class ModelProxy {
    * by sending the model's bytes. @internal
    */
   async run(
-    op: TaskOperation,
-    meta: Metadata,
-    io: { x?: ResolvedInput; y?: ResolvedInput | undefined; params?: JsonObject | undefined; parts?: Record<string, Uint8Array>; extra?: Partial<ModelTask> },
-    options: RunOptions,
-    signal: AbortSignal | undefined,
-  ): Promise<TaskResult> {
-    // Observers (see call-observers.ts) hear of the call; with none, this is one size check.
-    const observers = this.ctx.observers
-    if (observers === undefined || observers.size === 0) return await this.#dispatch(op, meta, io, options, signal)
-    return await observeCall(observers, { op, model: meta, ...(io.x && { X: io.x }), ...(io.y && { Y: io.y }) }, () => this.#dispatch(op, meta, io, options, signal))
-  }
-
-  async #dispatch(
     op: TaskOperation,
     meta: Metadata,
     io: { x?: ResolvedInput; y?: ResolvedInput | undefined; params?: JsonObject | undefined; parts?: Record<string, Uint8Array>; extra?: Partial<ModelTask> },

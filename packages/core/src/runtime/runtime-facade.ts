@@ -2,7 +2,8 @@ import { setMaxListeners } from 'node:events'
 import { errors, OmegaError } from '../errors.js'
 import type { DatasetStore } from '../store/dataset-store.js'
 import type { ModelStore } from '../store/model-store.js'
-import { ModelProxy, type RuntimeContext } from './model-proxy.js'
+import type { ModelProxy, RuntimeContext } from './model-proxy.js'
+import { ObservedModelProxy } from './observed-model-proxy.js'
 import type { Runtime } from './runtime.js'
 import { CallObservers, type CallObserver } from './call-observers.js'
 
@@ -12,6 +13,7 @@ import { CallObservers, type CallObserver } from './call-observers.js'
  */
 export class RuntimeFacade {
   readonly #ctx: RuntimeContext
+  readonly #observers: CallObservers
 
   constructor(models: ModelStore, datasets: DatasetStore, shared: RuntimeState) {
     this.#ctx = {
@@ -19,8 +21,8 @@ export class RuntimeFacade {
       datasets,
       runtime: () => shared.runtime(),
       track: (fn, signal) => shared.track(fn, signal),
-      observers: shared.observers,
     }
+    this.#observers = shared.observers
   }
 
   /**
@@ -28,13 +30,13 @@ export class RuntimeFacade {
    * function that removes it. See {@link CallObserver}: this is how tracking plugins see calls.
    */
   observe(observer: CallObserver): () => void {
-    return this.#ctx.observers!.add(observer)
+    return this.#observers.add(observer)
   }
 
   /** A proxy for the model `name` (`name@3`, `name@production`, `name^` …). Nothing is checked until the first call. */
   model(name: string): ModelProxy {
     if (typeof name !== 'string' || name === '') throw errors.invalidArgument('om.runtime.model(name) needs a model name')
-    return new ModelProxy(this.#ctx, name)
+    return new ObservedModelProxy(this.#ctx, name, this.#observers)
   }
 }
 
