@@ -1,4 +1,5 @@
-import { Table, vectorFromArray, type Vector } from 'apache-arrow'
+import { DataType, Table, vectorFromArray, type Vector } from 'apache-arrow'
+import { float64Vector, int32Vector, numbersOf, stringsOf, timestampVector, utf8Vector } from './arrow-columns.js'
 import { errors } from '@omega/core'
 import { toEpochMs } from './time-window.js'
 
@@ -18,30 +19,30 @@ export interface EventQuery {
 
 /** Row indices of `table` that match `query`, sorted by `dt` (ties keep their stored order). */
 export function selectRows(table: Table, query: EventQuery): number[] {
-  const runs = table.getChild('run')!.toArray() as Int32Array
-  const nulls = table.getChild('run')!
+  const runs = numbersOf(table.getChild('run')!)
   let latest = 0
-  for (let i = 0; i < table.numRows; i++) if (nulls.isValid(i) && runs[i]! > latest) latest = runs[i]!
+  for (const r of runs) if (r !== null && r > latest) latest = r
   const wantRun = runFilter(query.run ?? -1, latest)
   const wantEvent = set(query.event)
   const wantKey = set(query.key)
   const since = query.since === undefined ? -Infinity : toEpochMs(query.since, 'since')
   const end = query.end === undefined ? Infinity : toEpochMs(query.end, 'end')
-  const events = wantEvent ? table.getChild('event')! : undefined
-  const keys = wantKey ? table.getChild('key')! : undefined
-  const dt = table.getChild('dt')!
-  const times = new Float64Array(table.numRows)
+  const events = wantEvent ? stringsOf(table.getChild('event')!) : undefined
+  const keys = wantKey ? stringsOf(table.getChild('key')!) : undefined
+  const times = numbersOf(table.getChild('dt')!) as number[]
   const picked: number[] = []
+  let sorted = true
   for (let i = 0; i < table.numRows; i++) {
-    if (wantRun && !(nulls.isValid(i) && wantRun(runs[i]!))) continue
-    if (wantEvent && !wantEvent.has(events!.get(i) as string)) continue
-    if (wantKey && !wantKey.has(keys!.get(i) as string)) continue
-    const t = Number(dt.get(i))
+    if (wantRun && !(runs[i] !== null && wantRun(runs[i]!))) continue
+    if (wantEvent && !wantEvent.has(events![i]!)) continue
+    if (wantKey && !wantKey.has(keys![i]!)) continue
+    const t = times[i]!
     if (t < since || t >= end) continue
-    times[i] = t
+    if (picked.length > 0 && times[picked[picked.length - 1]!]! > t) sorted = false
     picked.push(i)
   }
-  return picked.sort((a, b) => times[a]! - times[b]! || a - b)
+  // Appends arrive (almost) in time order: sort only when they did not.
+  return sorted ? picked : picked.sort((a, b) => times[a]! - times[b]! || a - b)
 }
 
 function set(v: string | readonly string[] | undefined): Set<string> | undefined {
@@ -64,10 +65,23 @@ function runFilter(run: number | '*' | readonly number[], latest: number): ((r: 
 
 /** The rows `indices` of `table`, columns `names`, as a new table of the same column types. */
 export function takeRows(table: Table, indices: readonly number[], names: readonly string[]): Table {
+  // Every row in stored order: the stored columns as they are, no copy.
+  if (indices.length === table.numRows && indices.every((v, i) => v === i)) return table.select([...names])
   const columns: Record<string, Vector> = {}
   for (const name of names) {
     const col = table.getChild(name)!
-    columns[name] = vectorFromArray(indices.map((i) => col.get(i)) as never, col.type)
+    const type = col.type as DataType
+    if (DataType.isUtf8(type)) {
+      const all = stringsOf(col)
+      columns[name] = utf8Vector(indices.map((i) => all[i]!))
+    } else if (DataType.isTimestamp(type)) {
+      const all = numbersOf(col)
+      columns[name] = timestampVector(indices.map((i) => all[i]!))
+    } else if (DataType.isInt(type) || DataType.isFloat(type)) {
+      const all = numbersOf(col)
+      const picked = indices.map((i) => all[i]!)
+      columns[name] = DataType.isInt(type) ? int32Vector(picked) : float64Vector(picked)
+    } else columns[name] = vectorFromArray(indices.map((i) => col.get(i)) as never, type)
   }
   return new Table(columns)
 }

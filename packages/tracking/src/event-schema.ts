@@ -1,4 +1,5 @@
 import { Binary, Float64, Int32, Table, TimestampMillisecond, Utf8, vectorFromArray, type DataType, type Vector } from 'apache-arrow'
+import { float64Vector, int32Vector, timestampVector, utf8Vector } from './arrow-columns.js'
 import type { JsonValue } from '@omega/core'
 
 /** Event names the tracking package logs (users may log their own with `logEvent`). */
@@ -43,17 +44,25 @@ export const EVENT_COLUMNS: readonly (readonly [string, () => DataType])[] = [
 
 /** Rows (run numbers resolved) as one Arrow table of the event schema. */
 export function eventTable(rows: readonly (EventRow & { run: number | null })[]): Table {
-  const columns: Record<string, Vector> = {}
-  for (const [name, type] of EVENT_COLUMNS) {
-    const values = rows.map((r) => {
-      if (name === 'json') return r.json === undefined ? null : JSON.stringify(r.json)
-      const v = (r as unknown as Record<string, unknown>)[name]
-      if (typeof v === 'function') return lazyBytes(v as () => Uint8Array | null)
-      return v === undefined ? null : v
-    })
-    columns[name] = vectorFromArray(values as never, type())
+  const pick = <T>(f: (r: EventRow & { run: number | null }) => T): T[] => rows.map(f)
+  const bytes = (name: 'X' | 'Y'): Vector => {
+    const values = pick((r) => (typeof r[name] === 'function' ? lazyBytes(r[name] as () => Uint8Array | null) : (r[name] as Uint8Array | null | undefined) ?? null))
+    return vectorFromArray(values as never, new Binary())
   }
-  return new Table(columns)
+  return new Table({
+    experiment: utf8Vector(pick((r) => r.experiment)),
+    run: int32Vector(pick((r) => r.run)),
+    step: int32Vector(pick((r) => r.step)),
+    event: utf8Vector(pick((r) => r.event)),
+    key: utf8Vector(pick((r) => r.key)),
+    value: float64Vector(pick((r) => r.value)),
+    json: utf8Vector(pick((r) => (r.json === undefined ? null : JSON.stringify(r.json)))),
+    dt: timestampVector(pick((r) => r.dt)),
+    node: utf8Vector(pick((r) => r.node)),
+    user: utf8Vector(pick((r) => r.user)),
+    X: bytes('X'),
+    Y: bytes('Y'),
+  })
 }
 
 /** A capture that cannot be encoded is stored as null: the event stays, the call it describes already succeeded. */
