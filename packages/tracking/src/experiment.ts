@@ -13,7 +13,7 @@ export interface TrackOptions {
   readonly capture?: boolean
 }
 
-/** What the tracking package needs from its owner. @internal */
+/** What an experiment needs from the {@link Tracking} that owns it. */
 export interface ExperimentHost {
   readonly om: Omega
   log(experiment: string): EventLog

@@ -94,7 +94,7 @@ export class Tracking implements CallObserver {
     return exp
   }
 
-  /** The buffered event log of an experiment. @internal */
+  /** The buffered event log of an experiment. */
   log(experiment: string): EventLog {
     let log = this.#logs.get(experiment)
     if (!log) {
@@ -175,7 +175,7 @@ export class Tracking implements CallObserver {
     await Promise.all([...this.#logs.values()].map((l) => l.flush()))
   }
 
-  /** Hook: called by core before each runtime task. Cheap when the model is not tracked. @internal */
+  /** {@link CallObserver} hook: called by core before each runtime task; cheap when the model is not tracked. */
   onCall(call: ObservedCall): CallWatch | undefined {
     const model = call.model
     if (model.bucket !== this.om.bucketName) return undefined
@@ -202,7 +202,7 @@ export class Tracking implements CallObserver {
     }
   }
 
-  /** Hook: the instance is closing. Stops runs started by tracked calls and writes every buffered event. @internal */
+  /** {@link CallObserver} hook: the instance is closing. Stops runs started by tracked calls and writes every buffered event. */
   async close(): Promise<void> {
     for (const exp of this.#experiments.values()) exp.stopImplicit()
     await this.alertsSettled()
