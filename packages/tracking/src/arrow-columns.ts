@@ -1,4 +1,4 @@
-import { Float64, Int32, TimestampMillisecond, Utf8, makeData, makeVector, type Vector } from 'apache-arrow'
+import { DataType, Float64, Int32, TimestampMillisecond, Utf8, makeData, makeVector, type Vector } from 'apache-arrow'
 
 /**
  * Column builders and readers for event tables. apache-arrow's generic `vectorFromArray` and
@@ -71,10 +71,79 @@ export function numbersOf(col: Vector): (number | null)[] {
   return out
 }
 
-/** A column's values as strings (null where missing), read chunk by chunk. */
+const decoder = new TextDecoder()
+
+/** A column's values as strings (null where missing), read from the chunks' bytes (short ASCII values without a decoder). */
 export function stringsOf(col: Vector): (string | null)[] {
   const out: (string | null)[] = new Array(col.length)
   let k = 0
-  for (const v of col) out[k++] = (v as string | null) ?? null
+  for (const data of col.data) {
+    const offsets = data.valueOffsets as Int32Array
+    const bytes = data.values as Uint8Array
+    const nulls = data.nullCount > 0
+    for (let i = 0; i < data.length; i++) {
+      if (nulls && !data.getValid(i)) {
+        out[k++] = null
+        continue
+      }
+      const start = offsets[i]!
+      const end = offsets[i + 1]!
+      out[k++] = end - start <= 64 && isAscii(bytes, start, end) ? String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]) : decoder.decode(bytes.subarray(start, end))
+    }
+  }
   return out
+}
+
+function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i]! > 0x7f) return false
+  return true
+}
+
+/**
+ * Rows `indices` of a Utf8 or fixed-width column as a new vector of the same type, copying bytes
+ * chunk by chunk (no decoding). Indices may come in any order.
+ */
+export function gather(col: Vector, indices: readonly number[]): Vector {
+  const chunks = col.data
+  const starts = new Array<number>(chunks.length + 1).fill(0)
+  for (let c = 0; c < chunks.length; c++) starts[c + 1] = starts[c]! + chunks[c]!.length
+  const n = indices.length
+  const where = new Int32Array(n)
+  const local = new Int32Array(n)
+  let c = 0
+  for (let k = 0; k < n; k++) {
+    const i = indices[k]!
+    if (i < starts[c]! || i >= starts[c + 1]!) {
+      let lo = 0
+      let hi = chunks.length - 1
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1
+        if (starts[mid]! <= i) lo = mid
+        else hi = mid - 1
+      }
+      c = lo
+    }
+    where[k] = c
+    local[k] = i - starts[c]!
+  }
+  const valid = bitmap(n, (k) => chunks[where[k]!]!.nullCount === 0 || chunks[where[k]!]!.getValid(local[k]!))
+  const type = col.type
+  if (DataType.isUtf8(type)) {
+    const valueOffsets = new Int32Array(n + 1)
+    for (let k = 0; k < n; k++) {
+      const o = chunks[where[k]!]!.valueOffsets as Int32Array
+      valueOffsets[k + 1] = valueOffsets[k]! + o[local[k]! + 1]! - o[local[k]!]!
+    }
+    const data = new Uint8Array(valueOffsets[n]!)
+    for (let k = 0; k < n; k++) {
+      const chunk = chunks[where[k]!]!
+      const o = chunk.valueOffsets as Int32Array
+      data.set((chunk.values as Uint8Array).subarray(o[local[k]!]!, o[local[k]! + 1]!), valueOffsets[k]!)
+    }
+    return makeVector(makeData({ type: new Utf8(), length: n, valueOffsets, data, ...valid }))
+  }
+  const Ctor = (chunks[0]?.values ?? new Float64Array(0)).constructor as new (n: number) => { [i: number]: number | bigint }
+  const data = new Ctor(n)
+  for (let k = 0; k < n; k++) data[k] = (chunks[where[k]!]!.values as unknown as { [i: number]: number | bigint })[local[k]!]!
+  return makeVector(makeData({ type: type as never, length: n, data: data as never, ...valid }))
 }

@@ -1,5 +1,5 @@
 import { DataType, Table, vectorFromArray, type Vector } from 'apache-arrow'
-import { float64Vector, int32Vector, numbersOf, stringsOf, timestampVector, utf8Vector } from './arrow-columns.js'
+import { gather, numbersOf, stringsOf } from './arrow-columns.js'
 import { errors } from '@omega/core'
 import { toEpochMs } from './time-window.js'
 
@@ -71,17 +71,7 @@ export function takeRows(table: Table, indices: readonly number[], names: readon
   for (const name of names) {
     const col = table.getChild(name)!
     const type = col.type as DataType
-    if (DataType.isUtf8(type)) {
-      const all = stringsOf(col)
-      columns[name] = utf8Vector(indices.map((i) => all[i]!))
-    } else if (DataType.isTimestamp(type)) {
-      const all = numbersOf(col)
-      columns[name] = timestampVector(indices.map((i) => all[i]!))
-    } else if (DataType.isInt(type) || DataType.isFloat(type)) {
-      const all = numbersOf(col)
-      const picked = indices.map((i) => all[i]!)
-      columns[name] = DataType.isInt(type) ? int32Vector(picked) : float64Vector(picked)
-    } else columns[name] = vectorFromArray(indices.map((i) => col.get(i)) as never, type)
+    columns[name] = DataType.isUtf8(type) || DataType.isInt(type) || DataType.isFloat(type) || DataType.isTimestamp(type) ? gather(col, indices) : vectorFromArray(indices.map((i) => col.get(i)) as never, type)
   }
   return new Table(columns)
 }
