@@ -2,9 +2,9 @@ import type { Table } from 'apache-arrow'
 import { errors } from '@omega/core'
 import { chi2Contingency } from './stats/chi-square.js'
 import { columnValues, type ColumnValues } from './stats/column-stats.js'
-import { ks2samp } from './stats/ks-test.js'
-import { psiFromCounts, psiNumeric } from './stats/psi.js'
-import { wasserstein } from './stats/wasserstein.js'
+import { ks2sampSorted } from './stats/ks-test.js'
+import { psiFromCounts, psiSorted } from './stats/psi.js'
+import { wassersteinSorted } from './stats/wasserstein.js'
 
 /** When a column counts as drifted: its test's p-value below `alpha` and its PSI at least `psi`. */
 export interface DriftThresholds {
@@ -65,9 +65,12 @@ function compareColumn(b: ColumnValues, g: ColumnValues, t: Required<DriftThresh
     return { test: b.kind === 'numeric' ? 'ks' : 'chi2', statistic: NaN, pvalue: NaN, psi: NaN, drift: false, ...sides }
   }
   if (b.kind === 'numeric' && g.kind === 'numeric') {
-    const ks = ks2samp(b.values, g.values)
-    const psi = psiNumeric(b.values, g.values)
-    return { test: 'ks', statistic: ks.statistic, pvalue: ks.pvalue, wasserstein: wasserstein(b.values, g.values), psi, drift: ks.pvalue < t.alpha && psi >= t.psi, ...sides }
+    // columnValues gave fresh arrays: sort them in place once for all three statistics.
+    const sb = b.values.sort()
+    const sg = g.values.sort()
+    const ks = ks2sampSorted(sb, sg)
+    const psi = psiSorted(sb, sg)
+    return { test: 'ks', statistic: ks.statistic, pvalue: ks.pvalue, wasserstein: wassersteinSorted(sb, sg), psi, drift: ks.pvalue < t.alpha && psi >= t.psi, ...sides }
   }
   const categories = [...new Set([...(b.values as string[]), ...(g.values as string[])])]
   const count = (vs: string[]): number[] => {

@@ -21,8 +21,11 @@ export interface KsResult {
  * @throws {RangeError} if a sample is empty
  */
 export function ks2samp(a: ArrayLike<number>, b: ArrayLike<number>): KsResult {
-  const x = Float64Array.from(a).sort()
-  const y = Float64Array.from(b).sort()
+  return ks2sampSorted(Float64Array.from(a).sort(), Float64Array.from(b).sort())
+}
+
+/** {@link ks2samp} on samples already sorted ascending (no copy). */
+export function ks2sampSorted(x: Float64Array, y: Float64Array): KsResult {
   const n1 = x.length
   const n2 = y.length
   if (n1 === 0 || n2 === 0) throw new RangeError('ks2samp needs two non-empty samples')

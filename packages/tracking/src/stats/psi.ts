@@ -60,7 +60,11 @@ export function binCounts(values: ArrayLike<number>, edges: readonly number[]): 
 
 /** Numeric PSI of two samples: baseline deciles as bins. */
 export function psiNumeric(baseline: ArrayLike<number>, target: ArrayLike<number>, bins = 10): number {
-  const sorted = Float64Array.from(baseline).sort()
+  return psiSorted(Float64Array.from(baseline).sort(), target, bins)
+}
+
+/** {@link psiNumeric} with the baseline already sorted ascending. */
+export function psiSorted(sorted: Float64Array, target: ArrayLike<number>, bins = 10): number {
   const edges = psiEdges(sorted, bins)
   return psiFromCounts(binCounts(sorted, edges), binCounts(target, edges))
 }

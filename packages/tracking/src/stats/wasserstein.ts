@@ -5,8 +5,11 @@
  * @throws {RangeError} if a sample is empty
  */
 export function wasserstein(u: ArrayLike<number>, v: ArrayLike<number>): number {
-  const x = Float64Array.from(u).sort()
-  const y = Float64Array.from(v).sort()
+  return wassersteinSorted(Float64Array.from(u).sort(), Float64Array.from(v).sort())
+}
+
+/** {@link wasserstein} on samples already sorted ascending (no copy). */
+export function wassersteinSorted(x: Float64Array, y: Float64Array): number {
   const n1 = x.length
   const n2 = y.length
   if (n1 === 0 || n2 === 0) throw new RangeError('wasserstein needs two non-empty samples')
