@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { hostname, userInfo } from 'node:os'
 import { errors, isArrowTable, isRecords, type JsonValue, type Omega } from '@omega/core'
 import type { EventName, EventRow } from './event-schema.js'
@@ -64,9 +65,9 @@ export class Run {
     this.event(event, key, typeof value === 'number' ? value : null, value)
   }
 
-  /** Logs the node version, platform, architecture and the versions of the given packages. */
+  /** Logs the node version, platform, architecture and package versions (omega's own, plus those given). */
   logSystem(packages: Readonly<Record<string, string>> = {}): void {
-    this.event('system', 'node', null, { node: process.version, platform: process.platform, arch: process.arch, pid: process.pid, packages })
+    this.event('system', 'node', null, { node: process.version, platform: process.platform, arch: process.arch, pid: process.pid, packages: { ...omegaVersions(), ...packages } })
   }
 
   /**
@@ -120,6 +121,23 @@ export function makeRow(
   extra?: Partial<EventRow>,
 ): EventRow {
   return { experiment, run, step: step ?? null, event, key, value, json, dt: Date.now(), node: NODE, user: USER, ...extra }
+}
+
+let versions: Record<string, string> | undefined
+
+/** Versions of @omega/core and @omega/tracking as installed (read once). */
+function omegaVersions(): Record<string, string> {
+  if (versions) return versions
+  versions = {}
+  const require = createRequire(import.meta.url)
+  for (const [name, path] of [['@omega/core', '@omega/core/package.json'], ['@omega/tracking', '../package.json']] as const) {
+    try {
+      versions[name] = (require(path) as { version: string }).version
+    } catch {
+      // Not resolvable from here (bundled apps): leave it out.
+    }
+  }
+  return versions
 }
 
 function isSmallJson(obj: unknown): boolean {

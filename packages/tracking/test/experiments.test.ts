@@ -65,7 +65,7 @@ describe('experiments', () => {
       const json = events.getChild('json')!.toArray() as (string | null)[]
       const kinds = events.getChild('event')!.toArray() as string[]
       expect(kinds).toEqual(['start', 'system', 'note', 'artifact', 'artifact', 'stop', 'start', 'stop'])
-      expect(JSON.parse(json[1]!)).toMatchObject({ node: process.version, platform: process.platform, packages: { '@omega/tracking': '0.1.0' } })
+      expect(JSON.parse(json[1]!)).toMatchObject({ node: process.version, platform: process.platform, packages: { '@omega/core': expect.any(String), '@omega/tracking': '0.1.0' } })
       expect(JSON.parse(json[3]!)).toEqual({ store: 'inline', value: { threshold: 0.5 } })
       expect(JSON.parse(json[7]!)).toEqual({ status: 'failed', error: 'boom' })
       expect(((await om.datasets.get('.experiments/e/run-1/sample')) as typeof table).numRows).toBe(2)
