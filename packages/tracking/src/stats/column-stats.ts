@@ -1,4 +1,4 @@
-import { DataType, type Table } from 'apache-arrow'
+import { DataType, Precision, makeVector, type Float, type Table } from 'apache-arrow'
 import { errors } from '@omega/core'
 import { quantileSorted } from './psi.js'
 
@@ -38,7 +38,7 @@ const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95]
 
 /** True for column types compared with KS/Wasserstein (ints, floats); others (strings, booleans, dictionaries) are categorical. */
 export function isNumericType(type: DataType): boolean {
-  return DataType.isInt(type) || DataType.isFloat(type) || DataType.isDecimal(type)
+  return DataType.isInt(type) || DataType.isFloat(type)
 }
 
 /** The values of one column. @throws {OmegaError} E_DATA_SHAPE if the table has no such column */
@@ -49,11 +49,18 @@ export function columnValues(table: Table, name: string): ColumnValues {
   if (isNumericType(col.type)) {
     const out = new Float64Array(col.length)
     let n = 0
-    for (let i = 0; i < col.length; i++) {
-      const v = col.get(i) as number | bigint | null
-      const x = v === null ? NaN : Number(v)
-      if (Number.isNaN(x)) missing++
-      else out[n++] = x
+    // Chunk by chunk from the value buffers: per-row get(i) costs a chunk search per value.
+    for (const data of col.data) {
+      const values = data.values as ArrayLike<number | bigint>
+      const nulls = data.nullCount > 0
+      // Half floats are stored as raw 16-bit words: decode them through the vector.
+      const half = DataType.isFloat(data.type) && (data.type as Float).precision === Precision.HALF
+      const chunk = half ? makeVector(data) : undefined
+      for (let i = 0; i < data.length; i++) {
+        const x = nulls && !data.getValid(i) ? NaN : chunk ? Number(chunk.get(i) ?? NaN) : Number(values[i]!)
+        if (Number.isNaN(x)) missing++
+        else out[n++] = x
+      }
     }
     return { kind: 'numeric', values: out.subarray(0, n), missing }
   }
