@@ -9,6 +9,7 @@ import { gcScope } from './scope-gc.js'
 import { dsvScope } from './scope-dsv.js'
 import { scriptsScope } from './scope-scripts.js'
 import { faststoreScope } from './scope-faststore.js'
+import { trackingScope } from './scope-tracking.js'
 import type { Row } from './stats.js'
 
 const { values } = parseArgs({
@@ -24,6 +25,7 @@ const scopes: Record<string, () => Promise<Row[]>> = {
   dsv: dsvScope,
   scripts: scriptsScope,
   faststore: faststoreScope,
+  tracking: trackingScope,
 }
 const chosen = values.scope === 'all' ? Object.keys(scopes) : values.scope!.split(',')
 const results: Record<string, Row[]> = {}

@@ -60,6 +60,19 @@ describe('architecture', () => {
     }
   })
 
+  it('@omega/tracking is a plugin: core as a peer, no other omega package, and core reaches it only through the call hook', () => {
+    const tracking = packages().find((p) => p.json.name === '@omega/tracking')!
+    expect(tracking.json.peerDependencies?.['@omega/core']).toBeDefined()
+    expect(Object.keys({ ...tracking.json.dependencies, ...tracking.json.peerDependencies }).filter((d) => d.startsWith('@omega/') && d !== '@omega/core')).toEqual([])
+    for (const file of files(join(tracking.dir, 'src'))) {
+      for (const spec of imports(file)) expect(spec.startsWith('@omega/') && spec !== '@omega/core', `${relative(root, file)} imports ${spec}`).toBe(false)
+    }
+    for (const file of files(join(root, 'packages/core/src'))) expect(readFileSync(file, 'utf8'), relative(root, file)).not.toMatch(/tracking['"/]/)
+    // Only the batteries package wires it into Omega.
+    const dependents = packages().filter((p) => p.json.dependencies?.['@omega/tracking'] !== undefined).map((p) => p.json.name)
+    expect(dependents).toEqual(['@omega/omega'])
+  })
+
   it('every backend runs the conformance suite from one test file', () => {
     for (const { dir, json } of packages().filter((p) => p.dir.includes('/packages/backends/'))) {
       const test = join(dir, 'test/conformance.test.ts')

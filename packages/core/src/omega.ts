@@ -137,12 +137,13 @@ export class Omega implements PluginApi {
     await backend.open()
     shared.backend = backend
     shared.refsComplete = await refsComplete(backend)
-    return new Omega(shared, resolved.bucket)
+    // `this`: a subclass (e.g. @omega/omega's, with experiments and monitors) gets instances of itself.
+    return new this(shared, resolved.bucket)
   }
 
   /** An Omega bound to another bucket of the same store; `this` is unchanged. */
   bucket(name: string): Omega {
-    return new Omega(this.#shared, validateBucket(name))
+    return new (this.constructor as new (shared: Shared, bucket: string) => Omega)(this.#shared, validateBucket(name))
   }
 
   /** Buckets that hold at least one object, sorted. */

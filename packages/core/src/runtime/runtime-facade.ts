@@ -2,7 +2,8 @@ import { setMaxListeners } from 'node:events'
 import { errors, OmegaError } from '../errors.js'
 import type { DatasetStore } from '../store/dataset-store.js'
 import type { ModelStore } from '../store/model-store.js'
-import { ModelProxy, type RuntimeContext } from './model-proxy.js'
+import type { ModelProxy, RuntimeContext } from './model-proxy.js'
+import { ObservedModelProxy } from './observed-model-proxy.js'
 import type { Runtime } from './runtime.js'
 import type { ResolvedModels } from './resolved-models.js'
 import type { HandlerRegistry } from '../handler/handler-registry.js'
@@ -10,6 +11,7 @@ import type { ModelHandler } from '../handler/handler.js'
 import type { Metadata } from '../store/metadata.js'
 import type { ScriptProxy } from './script-proxy.js'
 import type { Scheduler } from '../jobs/scheduler.js'
+import { CallObservers, type CallObserver } from './call-observers.js'
 
 /** Scripts and the scheduler of an instance (built by omega.ts). */
 export interface ScriptFacade {
@@ -24,6 +26,7 @@ export interface ScriptFacade {
 export class RuntimeFacade {
   readonly #ctx: RuntimeContext
   readonly #scripts: ScriptFacade | undefined
+  readonly #observers: CallObservers
 
   constructor(models: ModelStore, datasets: DatasetStore, shared: RuntimeState, handlers: HandlerRegistry, scripts?: ScriptFacade) {
     this.#scripts = scripts
@@ -37,12 +40,21 @@ export class RuntimeFacade {
       parts: (meta) => shared.parts(models, meta),
       closeSignal: shared.closeSignal,
     }
+    this.#observers = shared.observers
+  }
+
+  /**
+   * Adds an observer of every runtime call of this instance (all its bucket views); returns a
+   * function that removes it. See {@link CallObserver}: this is how tracking plugins see calls.
+   */
+  observe(observer: CallObserver): () => void {
+    return this.#observers.add(observer)
   }
 
   /** A proxy for the model `name` (`name@3`, `name@production`, `name^` …). Nothing is checked until the first call. */
   model(name: string): ModelProxy {
     if (typeof name !== 'string' || name === '') throw errors.invalidArgument('om.runtime.model(name) needs a model name')
-    return new ModelProxy(this.#ctx, name)
+    return new ObservedModelProxy(this.#ctx, name, this.#observers)
   }
 
   /** A stored script, run by `run(args, { signal, timeoutMs })` (see {@link ScriptProxy}). Nothing is checked until the run. */
@@ -70,6 +82,8 @@ export class RuntimeState {
   readonly #closing = new AbortController()
   readonly #reading = new Map<string, Promise<Record<string, Uint8Array>>>()
   #closed = false
+  /** Observers of calls; closed (flushed) after running calls end, before the runtime stops. */
+  readonly observers = new CallObservers()
 
   constructor(
     readonly create: () => Promise<Runtime>,
@@ -157,6 +171,7 @@ export class RuntimeState {
       return
     }
     await Promise.allSettled([...this.#running].map((r) => r.work))
+    await this.observers.close()
     const runtime = await this.#runtime?.catch(() => undefined)
     await runtime?.close({ force: false })
   }
