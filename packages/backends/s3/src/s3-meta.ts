@@ -170,7 +170,7 @@ export class S3Meta implements MetadataStore {
     if (options.reverse) wanted.reverse()
     let yielded = 0
     // Documents are fetched ahead of the consumer, in a window that doubles while it keeps reading.
-    let window = 1
+    let window = options.limit ?? 4
     for (let i = 0; i < wanted.length; ) {
       const batch = wanted.slice(i, i + window)
       const reads = await Promise.all(batch.map((e) => (e.read !== undefined ? e.read : this.#read(e.objectKey, e.key, signal))))
