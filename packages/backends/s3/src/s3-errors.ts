@@ -10,7 +10,9 @@ export interface S3Place {
 /** The HTTP status and S3 error code of an SDK error, if it carries them. */
 export function s3Status(err: unknown): { status: number | undefined; code: string } {
   const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | undefined
-  return { status: e?.$metadata?.httpStatusCode, code: e?.Code ?? e?.name ?? '' }
+  const code = e?.Code ?? e?.name ?? ''
+  // Answers without a body (HEAD) carry no S3 code; the SDK then names them "Unknown" or by status.
+  return { status: e?.$metadata?.httpStatusCode, code: code === 'Unknown' ? '' : code }
 }
 
 const AUTH_CODES = new Set([
@@ -69,7 +71,7 @@ export function s3Error(place: S3Place, op: string, err: unknown, signal?: Abort
   if (status === 403 || AUTH_CODES.has(code)) {
     return new OmegaError(
       'E_BACKEND',
-      `S3 refused to ${op} in ${where} (${code || `HTTP ${status}`}): check the credentials (s3.credentials, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE) and that they may get, put, delete and list objects under "${place.prefix || '/'}" in bucket "${place.bucket}"`,
+      `S3 refused to ${op} in ${where} (${[code, status && `HTTP ${status}`].filter(Boolean).join(', ')}): check the credentials (s3.credentials, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE) and that they may get, put, delete and list objects under "${place.prefix || '/'}" in bucket "${place.bucket}"`,
       { cause: err, details, transient: false },
     )
   }
