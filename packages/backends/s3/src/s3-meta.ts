@@ -169,8 +169,9 @@ export class S3Meta implements MetadataStore {
     wanted.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     if (options.reverse) wanted.reverse()
     let yielded = 0
-    // Documents are fetched ahead of the consumer, in a window that doubles while it keeps reading.
-    let window = options.limit ?? 4
+    // Documents are fetched ahead of the consumer in a window that starts at one (the latest
+    // version is usually all a caller wants) and grows fourfold while it keeps reading.
+    let window = Math.min(options.limit ?? 1, 32)
     for (let i = 0; i < wanted.length; ) {
       const batch = wanted.slice(i, i + window)
       const reads = await Promise.all(batch.map((e) => (e.read !== undefined ? e.read : this.#read(e.objectKey, e.key, signal))))
@@ -185,7 +186,7 @@ export class S3Meta implements MetadataStore {
         else yield { key: entry.key, doc: read.body!.doc ?? {}, revision: read.etag }
       }
       i += batch.length
-      window = Math.min(window * 2, 32)
+      window = Math.min(window * 4, 32)
     }
   }
 
