@@ -158,7 +158,6 @@ describe('[slow] packaging: omega installed from its tarballs with plain npm', (
   afterAll(() => {
     rmSync(work, { recursive: true, force: true })
     if (Object.keys(sizes).length > 0) console.log(`installed sizes: ${Object.entries(sizes).map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(1)} MB`).join(', ')}`)
-
   }, 120_000)
 
   it('every tarball is complete: no workspace:/catalog: ranges, every entry file present, no dangling .d.ts import', () => {
