@@ -13,10 +13,12 @@ import { BUCKET } from './s3-fixture.js'
 
 let server: S3TestServer
 beforeAll(async () => {
-  server = await startS3TestServer({ buckets: [BUCKET] })
+  server = await startS3TestServer({ buckets: [BUCKET, R2_LIKE], unconditionalDeleteBuckets: [R2_LIKE] })
 }, 60_000)
 afterAll(async () => await server?.stop())
 
+/** A bucket where the gateway honours conditional writes but not conditional deletes. */
+const R2_LIKE = 'omega-test-no-conditional-delete'
 const KiB = 1024
 const MiB = 1024 * KiB
 const url = (): string => `s3://${BUCKET}/${randomUUID()}`
@@ -118,6 +120,27 @@ describe('s3: compare-and-set', () => {
       expect((await b.meta.get('k'))?.doc).toEqual({ v: 2 })
     } finally {
       await server.injectConflicts(0)
+      await b.close()
+    }
+  })
+
+  it('where deletes cannot be conditional, a delete leaves a tombstone that reads as absent and is replaced exactly once by a create', async () => {
+    await server.resetStats()
+    const b = new CheckedBackend(backend({}, `s3://${R2_LIKE}/${randomUUID()}`))
+    await b.open()
+    try {
+      const r1 = await b.meta.put('k', { v: 1 }, { ifRevision: null })
+      await rejectsWith(b.meta.delete('k', { ifRevision: '"stale"' }), 'E_CONFLICT')
+      await b.meta.delete('k', { ifRevision: r1 })
+      expect(await b.meta.get('k')).toBeUndefined()
+      await rejectsWith(b.meta.delete('k', { ifRevision: r1 }), 'E_NOT_FOUND')
+      const listed: string[] = []
+      for await (const d of b.meta.list('')) listed.push(d.key)
+      expect(listed.filter((k) => k === 'k')).toEqual([])
+      const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => b.meta.put('k', { v: i }, { ifRevision: null })))
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+      expect((await server.stats()).requests.DeleteObject).toBe(2) // the probe's, none for the document
+    } finally {
       await b.close()
     }
   })

@@ -45,10 +45,10 @@ export function s3Hooks(server: () => S3TestServer): Omit<BackendSuiteOptions, '
     },
     leaveTemp: async (backend: StorageBackend, modifiedAt: number) => {
       const b = backend as S3Backend
-      const key = `${b.location.slice(`s3://${BUCKET}/`.length)}/tmp/killed-${randomUUID()}`
+      const key = `${b.location.slice(`s3://${b.bucket}/`.length)}/tmp/killed-${randomUUID()}`
       await putBytes(b, key, new Uint8Array(1000))
       // S3 sets LastModified itself; s3rver takes it from the file's mtime.
-      const file = join(server().directory, BUCKET, `${key}._S3rver_object`)
+      const file = join(server().directory, b.bucket, `${key}._S3rver_object`)
       await utimes(file, modifiedAt / 1000, modifiedAt / 1000)
     },
   }

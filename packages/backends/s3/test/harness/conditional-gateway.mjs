@@ -9,6 +9,8 @@
 //     it does not exist and 412 PreconditionFailed when its ETag differs (quotes ignored, `*` any);
 //     requests on one key are serialised, so of concurrent conditional writers exactly one wins
 //     (and, as on S3, no reader sees a half-replaced object: s3rver rewrites files in place).
+//   - In buckets listed in `unconditionalDeleteBuckets`, DELETE ignores If-Match (as a service
+//     that documents conditional headers for writes only, such as Cloudflare R2, would).
 //   - 409 ConditionalRequestConflict for the next N conditional requests when a test asks for it
 //     (POST /__gateway/conflicts?n=N), to exercise the client's retry of that answer.
 //   - ListMultipartUploads (GET /<bucket>?uploads) and AbortMultipartUpload
@@ -20,7 +22,7 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 
 /** Starts the gateway on `port` (0: any free one) in front of s3rver at `upstreamPort`; resolves to the server. */
-export async function startGateway({ port, upstreamPort, directory }) {
+export async function startGateway({ port, upstreamPort, directory, unconditionalDeleteBuckets = [] }) {
   const locks = new Map()
   const stats = { requests: {}, bytesIn: 0, bytesOut: 0 }
   let conflicts = 0
@@ -54,7 +56,7 @@ export async function startGateway({ port, upstreamPort, directory }) {
     if (op === 'ListMultipartUploads') return listUploads(res, bucket, url.searchParams.get('prefix') ?? '')
     if (op === 'AbortMultipartUpload') return abortUpload(res, bucket, url.searchParams.get('uploadId'))
 
-    const ifMatch = req.headers['if-match']
+    const ifMatch = op === 'DeleteObject' && unconditionalDeleteBuckets.includes(bucket) ? undefined : req.headers['if-match']
     const ifNoneMatch = req.headers['if-none-match']
     const conditional = (ifMatch !== undefined || ifNoneMatch !== undefined) && ['PutObject', 'CompleteMultipartUpload', 'DeleteObject'].includes(op)
     if (conditional && conflicts > 0) {

@@ -41,13 +41,16 @@ export interface S3TestServer {
 
 const script = join(import.meta.dirname, 'server-process.mjs')
 
-/** Starts s3rver and the gateway on 127.0.0.1 (free ports), with `buckets` created. */
-export async function startS3TestServer(options: { buckets?: string[] } = {}): Promise<S3TestServer> {
+/**
+ * Starts s3rver and the gateway on 127.0.0.1 (free ports), with `buckets` created. In
+ * `unconditionalDeleteBuckets` the gateway honours conditional writes but not conditional deletes.
+ */
+export async function startS3TestServer(options: { buckets?: string[]; unconditionalDeleteBuckets?: string[] } = {}): Promise<S3TestServer> {
   const directory = mkdtempSync(join(tmpdir(), 'omega-s3rver-'))
   let child: ChildProcess | undefined
   let ports = { plainPort: 0, gatewayPort: 0 }
   const launch = async (): Promise<void> => {
-    const config = JSON.stringify({ directory, buckets: options.buckets ?? [], ...ports })
+    const config = JSON.stringify({ directory, buckets: options.buckets ?? [], unconditionalDeleteBuckets: options.unconditionalDeleteBuckets ?? [], ...ports })
     const proc = spawn(process.execPath, ['--openssl-legacy-provider', script, config], { stdio: ['ignore', 'pipe', 'inherit'] })
     child = proc
     ports = await new Promise((resolve, reject) => {

@@ -5,9 +5,9 @@
 import S3rver from 's3rver'
 import { startGateway } from './conditional-gateway.mjs'
 
-const { directory, plainPort = 0, gatewayPort = 0, buckets = [] } = JSON.parse(process.argv[2])
+const { directory, plainPort = 0, gatewayPort = 0, buckets = [], unconditionalDeleteBuckets = [] } = JSON.parse(process.argv[2])
 const s3rver = new S3rver({ address: '127.0.0.1', port: plainPort, directory, silent: true, configureBuckets: buckets.map((name) => ({ name })) })
 const address = await s3rver.run()
-const gateway = await startGateway({ port: gatewayPort, upstreamPort: address.port, directory })
+const gateway = await startGateway({ port: gatewayPort, upstreamPort: address.port, directory, unconditionalDeleteBuckets })
 process.stdout.write(`${JSON.stringify({ plainPort: address.port, gatewayPort: gateway.address().port })}\n`)
 process.on('SIGTERM', () => process.exit(0))
