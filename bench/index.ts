@@ -10,6 +10,7 @@ import { dsvScope } from './scope-dsv.js'
 import { scriptsScope } from './scope-scripts.js'
 import { faststoreScope } from './scope-faststore.js'
 import { trackingScope } from './scope-tracking.js'
+import { s3Scope } from './scope-s3.js'
 import type { Row } from './stats.js'
 
 const { values } = parseArgs({
@@ -26,6 +27,7 @@ const scopes: Record<string, () => Promise<Row[]>> = {
   scripts: scriptsScope,
   faststore: faststoreScope,
   tracking: trackingScope,
+  s3: s3Scope,
 }
 const chosen = values.scope === 'all' ? Object.keys(scopes) : values.scope!.split(',')
 const results: Record<string, Row[]> = {}

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { tempDir } from '@omega/conformance'
+import { S3RVER_CREDENTIALS, startS3TestServer } from '../packages/backends/s3/test/harness/s3-test-server.js'
 
 const tsx = join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx')
 
@@ -93,4 +94,23 @@ describe('examples', () => {
     expect(out).toMatch(/ALERT: drift on energy/)
     expect(out).toContain('capture lost 0 events')
   })
+  it('shared-store: a trainer and a predictor process share one S3 store (s3rver behind the test-only conditional-write gateway)', async () => {
+    const server = await startS3TestServer({ buckets: ['omega-examples'] })
+    try {
+      const out = run('shared-store.ts', {
+        OMEGA_S3_STORE: 's3://omega-examples/shared',
+        AWS_ENDPOINT_URL_S3: server.endpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      })
+      expect(out).toMatch(/\[trainer\] put iris \(150 rows\), fitted iris-rf@2, tagged serving/)
+      expect(out).toMatch(/\[predictor\] found iris-rf@2 \(fitted on "iris\[\^target\]"\)/)
+      expect(out).toMatch(/\[predictor\] rows 0, 75, 149 -> \[0,1,2\]; accuracy (0\.9\d\d|1\.000)/)
+      expect(out).toContain('store s3://omega-examples/shared: models ["iris-rf"], datasets ["iris"]')
+    } finally {
+      await server.stop()
+    }
+  }, 120_000)
 })

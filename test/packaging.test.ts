@@ -123,6 +123,12 @@ function installScripts(appDir: string): string[] {
  */
 const SAFE_INSTALL_SCRIPTS = [/^classic-level install: node-gyp-build$/, /^protobufjs postinstall: node scripts\/postinstall$/]
 
+/** Opens an s3:// store at an endpoint where nothing listens; prints the error's code and message. */
+const S3_OPEN = `
+  const { Omega } = await import('@omega/omega')
+  const s3 = { endpoint: 'http://127.0.0.1:9', maxAttempts: 1, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }
+  await Omega.open({ store: 's3://omega-packaging/p', s3 }).then(() => console.log('{}'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))`
+
 describe('[slow] packaging: omega installed from its tarballs with plain npm', () => {
   const work = mkdtempSync(join(tmpdir(), 'omega-packaging-'))
   const tarballs = new Map<string, string>()
@@ -152,7 +158,7 @@ describe('[slow] packaging: omega installed from its tarballs with plain npm', (
   afterAll(() => {
     rmSync(work, { recursive: true, force: true })
     if (Object.keys(sizes).length > 0) console.log(`installed sizes: ${Object.entries(sizes).map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(1)} MB`).join(', ')}`)
-  })
+  }, 120_000)
 
   it('every tarball is complete: no workspace:/catalog: ranges, every entry file present, no dangling .d.ts import', () => {
     expect([...tarballs.keys()].sort()).toEqual(expect.arrayContaining(['@omega/core', '@omega/omega', '@omega/onnx', '@omega/level', '@omega/fs', '@omega/pool', '@omega/mljs']))
@@ -221,6 +227,24 @@ describe('[slow] packaging: omega installed from its tarballs with plain npm', (
     it('a strict TypeScript app (skipLibCheck: false, ESM and CJS) type-checks against the installed declarations', () => {
       run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir })
     })
+
+    it('an s3:// store says which package to install', () => {
+      expect(existsSync(join(dir, 'node_modules/@aws-sdk')), 'the AWS SDK is not installed').toBe(false)
+      const out = JSON.parse(run('node', ['--input-type=module', '-e', S3_OPEN], { cwd: dir })) as { code: string; message: string }
+      expect(out.code).toBe('E_UNSUPPORTED')
+      expect(out.message).toContain('npm install @omega/s3')
+    })
+  })
+
+  describe('the S3 install: @omega/omega and @omega/s3', () => {
+    it('registers s3:// (an unreachable endpoint is E_BACKEND naming the store) and runs no install script', () => {
+      const dir = app('s3', { '@omega/omega': '*', '@omega/s3': '*' })
+      sizes['@omega/omega + @omega/s3'] = sizeOf(join(dir, 'node_modules'))
+      expect(installScripts(dir).filter((s) => !SAFE_INSTALL_SCRIPTS.some((safe) => safe.test(s)))).toEqual([])
+      const out = JSON.parse(run('node', ['--input-type=module', '-e', S3_OPEN], { cwd: dir })) as { code: string; message: string }
+      expect(out.code, out.message).toBe('E_BACKEND')
+      expect(out.message).toContain('s3://omega-packaging/p')
+    }, 300_000)
   })
 
   describe('the ONNX install: @omega/omega and @omega/onnx, without onnxruntime-node', () => {

@@ -1,4 +1,4 @@
-import { OmegaError, isFileRef, isMissingPackage, type Handler, type Plugin, type PluginApi, type StoreName } from '@omega/core'
+import { OmegaError, isFileRef, isMissingPackage, type BackendFactory, type Handler, type Plugin, type PluginApi, type StoreName } from '@omega/core'
 
 /**
  * A framework handler that `@omega/omega` registers when the application has installed its package,
@@ -28,6 +28,19 @@ const OPTIONAL_PLUGINS: readonly OptionalPlugin[] = [
   },
 ]
 
+/**
+ * A storage backend registered the same way: when its package is absent, opening a store of its
+ * scheme is E_UNSUPPORTED naming the package (the AWS SDK under @omega/s3 stays opt-in).
+ */
+interface OptionalBackend {
+  readonly specifier: string
+  readonly scheme: string
+  /** What the stores are called in messages. */
+  readonly stores: string
+}
+
+const OPTIONAL_BACKENDS: readonly OptionalBackend[] = [{ specifier: '@omega/s3', scheme: 's3', stores: 'S3 stores (s3://bucket/prefix)' }]
+
 /** Placeholders outrank nothing: a user handler for the same values wins. */
 const PLACEHOLDER_PRIORITY = -1000
 
@@ -37,6 +50,19 @@ export async function registerOptionalPlugins(api: PluginApi): Promise<void> {
     const plugin = await importIfInstalled(optional.specifier)
     if (plugin) await plugin(api)
     else api.registerHandler(placeholder(optional), { priority: PLACEHOLDER_PRIORITY })
+  }
+  for (const optional of OPTIONAL_BACKENDS) {
+    const plugin = await importIfInstalled(optional.specifier)
+    if (plugin) await plugin(api)
+    else api.registerBackend(optional.scheme, missingBackend(optional), { priority: PLACEHOLDER_PRIORITY })
+  }
+}
+
+function missingBackend(optional: OptionalBackend): BackendFactory {
+  return (url) => {
+    throw new OmegaError('E_UNSUPPORTED', `${optional.stores} need the package ${optional.specifier}, which is not installed; run "npm install ${optional.specifier}" and open ${url} again`, {
+      details: { store: url, package: optional.specifier },
+    })
   }
 }
 
