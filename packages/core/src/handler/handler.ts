@@ -80,6 +80,11 @@ export interface ModelHandler<M = unknown> extends Handler<M> {
   predictProba?(model: M, X: ModelData, options: ModelCallOptions): Promise<Tensor>
   transform?(model: M, X: ModelData, options: ModelCallOptions): Promise<Tensor>
   score?(model: M, X: ModelData, Y: ModelData, options: ModelCallOptions): Promise<number>
+  /**
+   * What the last fit or partialFit of this live model measured (a neural network's loss per
+   * epoch), stored as `attributes.metrics` of the version the runtime commits. Plain JSON.
+   */
+  metrics?(model: M): JsonObject | undefined
   /** Hyper-parameters of a model and a copy with others set, for gridsearch. */
   params?(model: M): JsonObject
   withParams?(model: M, params: JsonObject): Promise<M>

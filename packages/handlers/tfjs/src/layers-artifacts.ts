@@ -1,0 +1,114 @@
+// A layers model as omega artifacts and back: tfjs's own ModelArtifacts, captured by an IOHandler
+// that writes nowhere (topology, weight specs and training config as kindMeta, the weights as one part).
+import type * as TF from '@tensorflow/tfjs'
+import { OmegaError, isPlainObject, type Artifacts, type JsonObject, type StoredArtifacts } from '@omega/core'
+import type { LayersModelLike } from './layers-model-like.js'
+import type { Tf } from './tfjs-runtime.js'
+
+/** The part holding the weight bytes (model weights, then optimizer state). */
+export const WEIGHTS_PART = 'weights'
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8, string: 0 }
+
+/** Saves a model from any tfjs instance into artifacts; the optimizer's state too if it is compiled. */
+export async function modelArtifacts(model: LayersModelLike): Promise<Artifacts> {
+  let saved = await capture(model, model.optimizer != null)
+  // A compiled model whose loss or optimizer tfjs cannot describe as JSON (a custom function) is
+  // stored uncompiled; kindMeta says so.
+  let trainingLost: string | undefined
+  if (saved instanceof Error) {
+    trainingLost = saved.message
+    saved = await capture(model, false)
+    if (saved instanceof Error) throw saved
+  }
+  const weights = concat(saved.weightData)
+  const kindMeta = {
+    format: saved.format ?? 'layers-model',
+    generatedBy: saved.generatedBy ?? null,
+    className: model.getClassName(),
+    inputs: model.inputs.map((t, i) => ({ name: model.inputNames[i] ?? t.name, shape: [...t.shape], dtype: t.dtype })),
+    outputs: model.outputs.map((t, i) => ({ name: model.outputNames[i] ?? t.name, shape: [...t.shape], dtype: t.dtype })),
+    compiled: saved.trainingConfig != null,
+    ...(trainingLost !== undefined && { trainingConfigError: trainingLost }),
+    modelTopology: saved.modelTopology,
+    weightSpecs: saved.weightSpecs ?? [],
+    ...(saved.trainingConfig != null && { trainingConfig: saved.trainingConfig }),
+    ...(saved.userDefinedMetadata != null && { userDefinedMetadata: saved.userDefinedMetadata }),
+  }
+  // tfjs artifacts are JSON by design; the round trip drops undefined members.
+  return { kindMeta: JSON.parse(JSON.stringify(kindMeta)) as JsonObject, parts: { [WEIGHTS_PART]: weights } }
+}
+
+async function capture(model: LayersModelLike, includeOptimizer: boolean): Promise<TF.io.ModelArtifacts | Error> {
+  let artifacts: TF.io.ModelArtifacts | undefined
+  const handler = {
+    save: async (a: TF.io.ModelArtifacts) => {
+      artifacts = a
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' as const } }
+    },
+  }
+  try {
+    await model.save(handler, { includeOptimizer })
+  } catch (err) {
+    if (includeOptimizer) return err as Error
+    throw new OmegaError('E_INVALID_ARGUMENT', `the TensorFlow.js model could not be saved: ${(err as Error).message}`, { cause: err })
+  }
+  return artifacts!
+}
+
+function concat(data: TF.io.WeightData | undefined): Uint8Array {
+  if (data === undefined) return new Uint8Array(0)
+  const buffers = Array.isArray(data) ? data : [data]
+  const out = new Uint8Array(buffers.reduce((n, b) => n + b.byteLength, 0))
+  let offset = 0
+  for (const b of buffers) {
+    out.set(new Uint8Array(b), offset)
+    offset += b.byteLength
+  }
+  return out
+}
+
+/**
+ * Rebuilds a model with this thread's tfjs, compiled again if it was stored compiled (optimizer
+ * state included). The stored JSON is checked first: the weight specs must describe exactly the
+ * bytes stored, so a mismatch never reaches tfjs's loader.
+ *
+ * @throws {OmegaError} E_MODEL_LOAD if the metadata or the weights do not make a loadable model; E_INTEGRITY from the store if the bytes were altered
+ */
+export async function loadModel(tf: Tf, stored: StoredArtifacts, name: string): Promise<TF.LayersModel> {
+  const meta = stored.kindMeta
+  const bad = (why: string, cause?: unknown): OmegaError =>
+    new OmegaError('E_MODEL_LOAD', `stored TensorFlow.js model "${name}" cannot be loaded: ${why}; put it again`, { details: { name, kind: 'tfjs.layers' }, ...(cause !== undefined && { cause }) })
+  if (!isPlainObject(meta.modelTopology)) throw bad('its metadata has no model topology')
+  const specs = meta.weightSpecs
+  if (!Array.isArray(specs)) throw bad('its metadata has no weight specs')
+  let expected = 0
+  for (const spec of specs) {
+    if (!isPlainObject(spec) || typeof spec.name !== 'string' || !Array.isArray(spec.shape) || typeof spec.dtype !== 'string' || !(spec.dtype in DTYPE_BYTES) || spec.dtype === 'string') {
+      throw bad(`weight spec ${JSON.stringify(spec).slice(0, 120)} is not a numeric tensor spec`)
+    }
+    if (spec.quantization !== undefined) throw bad('quantized weights are not supported')
+    if (!spec.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) throw bad(`weight "${spec.name}" has shape [${spec.shape.join(', ')}]`)
+    expected += (spec.shape as number[]).reduce((a, b) => a * b, 1) * DTYPE_BYTES[spec.dtype]!
+  }
+  const size = stored.partNames.includes(WEIGHTS_PART) ? stored.size(WEIGHTS_PART) : 0
+  if (size !== expected) throw bad(`its weight specs describe ${expected} bytes but ${size} are stored`)
+  const bytes = size === 0 ? new Uint8Array(0) : await stored.bytes(WEIGHTS_PART)
+  const weightData = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : bytes.slice().buffer
+  const artifacts: TF.io.ModelArtifacts = {
+    modelTopology: meta.modelTopology as unknown as TF.io.ModelArtifacts['modelTopology'],
+    weightSpecs: specs as unknown as TF.io.WeightsManifestEntry[],
+    weightData,
+    format: typeof meta.format === 'string' ? meta.format : 'layers-model',
+    ...(isPlainObject(meta.trainingConfig) && { trainingConfig: meta.trainingConfig as unknown as TF.io.TrainingConfig }),
+    ...(isPlainObject(meta.userDefinedMetadata) && { userDefinedMetadata: meta.userDefinedMetadata as unknown as NonNullable<TF.io.ModelArtifacts['userDefinedMetadata']> }),
+  }
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict: true })
+  } catch (err) {
+    const message = (err as Error).message
+    throw bad(/Unknown (layer|class|loss|metric|optimizer|initializer|regularizer|constraint|activation)/i.test(message)
+      ? `${message} (a custom class must be registered with tf.serialization.registerClass in a plugin, which omega loads in every worker)`
+      : message, err)
+  }
+}

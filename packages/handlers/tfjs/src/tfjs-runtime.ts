@@ -1,0 +1,83 @@
+import { isMainThread } from 'node:worker_threads'
+import type * as TF from '@tensorflow/tfjs'
+import { OmegaError, isMissingPackage } from '@omega/core'
+
+/** The TensorFlow.js backends omega runs on: pure JS, WebAssembly, or libtensorflow through tfjs-node. */
+export type TfjsBackendName = 'cpu' | 'wasm' | 'tensorflow'
+
+/** @internal The tfjs module this thread uses. */
+export type Tf = typeof TF
+
+const BACKENDS: readonly TfjsBackendName[] = ['cpu', 'wasm', 'tensorflow']
+const PACKAGE: Record<TfjsBackendName, string> = { cpu: '@tensorflow/tfjs', wasm: '@tensorflow/tfjs-backend-wasm', tensorflow: '@tensorflow/tfjs-node' }
+
+let loading: Promise<Tf> | undefined
+
+/**
+ * The backend this thread's TensorFlow.js runs on, once omega has initialised it.
+ *
+ * @throws {OmegaError} E_UNSUPPORTED if `OMEGA_TFJS_BACKEND` forces a backend whose package is not installed or does not load
+ */
+export async function tfjsBackend(): Promise<TfjsBackendName> {
+  return (await loadTf()).getBackend() as TfjsBackendName
+}
+
+/**
+ * @internal
+ * Loads `@tensorflow/tfjs` once per thread and picks its backend:
+ * - `OMEGA_TFJS_BACKEND=cpu|wasm|tensorflow` forces one (its package must be installed);
+ * - else, on the main thread, a backend the application already initialised is kept (its choice);
+ * - else `tensorflow` if the application installed `@tensorflow/tfjs-node` (native, fastest),
+ *   `wasm` if it installed `@tensorflow/tfjs-backend-wasm` and it loads, else the pure-JS `cpu`,
+ *   which installs everywhere. Loaded lazily: importing `@omega/tfjs` costs nothing until a model is used.
+ */
+export function loadTf(): Promise<Tf> {
+  loading ??= pick()
+  return loading
+}
+
+async function pick(): Promise<Tf> {
+  const forced = process.env.OMEGA_TFJS_BACKEND
+  if (forced !== undefined && forced !== '' && !BACKENDS.includes(forced as TfjsBackendName)) {
+    throw new OmegaError('E_INVALID_ARGUMENT', `OMEGA_TFJS_BACKEND must be one of ${BACKENDS.join(', ')}, not "${forced}"`)
+  }
+  const tf = await importTf()
+  if (forced) {
+    await use(tf, forced as TfjsBackendName, true)
+    return tf
+  }
+  // backendName is set only once a backend is initialised: reading it initialises nothing.
+  const chosen = (tf.engine() as unknown as { backendName?: string | null }).backendName
+  if (isMainThread && chosen) return tf
+  if ((await use(tf, 'tensorflow', false)) || (await use(tf, 'wasm', false))) return tf
+  await use(tf, 'cpu', true)
+  return tf
+}
+
+async function importTf(): Promise<Tf> {
+  try {
+    const ns = (await import('@tensorflow/tfjs')) as Tf & { default?: Tf }
+    // tfjs ships CommonJS for Node: its namespace may arrive as the default export.
+    return typeof ns.sequential === 'function' ? ns : ns.default!
+  } catch (err) {
+    throw new OmegaError('E_UNSUPPORTED', `@tensorflow/tfjs could not be loaded (${(err as Error).message}); run "npm install @tensorflow/tfjs"`, { cause: err })
+  }
+}
+
+/** Registers (by importing its package) and selects a backend; false if absent and not required. */
+async function use(tf: Tf, backend: TfjsBackendName, required: boolean): Promise<boolean> {
+  const specifier = PACKAGE[backend]
+  try {
+    if (backend !== 'cpu') await import(specifier)
+    if (await tf.setBackend(backend)) return true
+    throw new Error(`tf.setBackend("${backend}") failed`)
+  } catch (err) {
+    if (!required && isMissingPackage(err, specifier)) return false
+    if (!required) {
+      // Installed but broken (tfjs-node without its native library): say so once, fall back.
+      process.emitWarning(`${specifier} is installed but could not be used (${(err as Error).message}); omega uses another TensorFlow.js backend`, { code: 'OMEGA_TFJS_BACKEND' })
+      return false
+    }
+    throw new OmegaError('E_UNSUPPORTED', `the TensorFlow.js backend "${backend}" could not be used (${(err as Error).message}); install ${specifier} or unset OMEGA_TFJS_BACKEND`, { cause: err })
+  }
+}
