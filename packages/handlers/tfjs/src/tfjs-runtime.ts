@@ -69,7 +69,12 @@ async function use(tf: Tf, backend: TfjsBackendName, required: boolean): Promise
   const specifier = PACKAGE[backend]
   try {
     if (backend !== 'cpu') await import(specifier)
-    if (await tf.setBackend(backend)) return true
+    if (await tf.setBackend(backend)) {
+      // The cpu backend's first write tells Node users to install tfjs-node, which downloads
+      // libtensorflow at install and fails offline; omega chose cpu knowingly (once per worker otherwise).
+      if (backend === 'cpu') Object.assign(tf.backend(), { firstUse: false })
+      return true
+    }
     throw new Error(`tf.setBackend("${backend}") failed`)
   } catch (err) {
     if (!required && isMissingPackage(err, specifier)) return false
