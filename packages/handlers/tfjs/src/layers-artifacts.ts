@@ -12,34 +12,28 @@ const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, com
 
 /** Saves a model from any tfjs instance into artifacts; the optimizer's state too if it is compiled. */
 export async function modelArtifacts(model: LayersModelLike): Promise<Artifacts> {
-  let saved = await capture(model, model.optimizer != null)
-  // A compiled model whose loss or optimizer tfjs cannot describe as JSON (a custom function) is
-  // stored uncompiled; kindMeta says so.
-  let trainingLost: string | undefined
-  if (saved instanceof Error) {
-    trainingLost = saved.message
-    saved = await capture(model, false)
-    if (saved instanceof Error) throw saved
-  }
-  const weights = concat(saved.weightData)
+  const saved = await capture(model)
+  const training = model.optimizer != null ? await optimizerState(model) : undefined
+  const weights = concat([...buffers(saved.weightData), ...(training && !(training instanceof Error) ? training.data : [])])
   const kindMeta = {
     format: saved.format ?? 'layers-model',
     generatedBy: saved.generatedBy ?? null,
     className: model.getClassName(),
     inputs: model.inputs.map((t, i) => ({ name: model.inputNames[i] ?? t.name, shape: [...t.shape], dtype: t.dtype })),
     outputs: model.outputs.map((t, i) => ({ name: model.outputNames[i] ?? t.name, shape: [...t.shape], dtype: t.dtype })),
-    compiled: saved.trainingConfig != null,
-    ...(trainingLost !== undefined && { trainingConfigError: trainingLost }),
+    compiled: training !== undefined && !(training instanceof Error),
+    // A loss or optimizer tfjs cannot describe as JSON (a custom function): stored uncompiled, and said so.
+    ...(training instanceof Error && { trainingConfigError: training.message }),
     modelTopology: saved.modelTopology,
-    weightSpecs: saved.weightSpecs ?? [],
-    ...(saved.trainingConfig != null && { trainingConfig: saved.trainingConfig }),
+    weightSpecs: [...(saved.weightSpecs ?? []), ...(training && !(training instanceof Error) ? training.specs : [])],
+    ...(training && !(training instanceof Error) && { trainingConfig: training.config }),
     ...(saved.userDefinedMetadata != null && { userDefinedMetadata: saved.userDefinedMetadata }),
   }
   // tfjs artifacts are JSON by design; the round trip drops undefined members.
   return { kindMeta: JSON.parse(JSON.stringify(kindMeta)) as JsonObject, parts: { [WEIGHTS_PART]: weights } }
 }
 
-async function capture(model: LayersModelLike, includeOptimizer: boolean): Promise<TF.io.ModelArtifacts | Error> {
+async function capture(model: LayersModelLike): Promise<TF.io.ModelArtifacts> {
   let artifacts: TF.io.ModelArtifacts | undefined
   const handler = {
     save: async (a: TF.io.ModelArtifacts) => {
@@ -48,17 +42,49 @@ async function capture(model: LayersModelLike, includeOptimizer: boolean): Promi
     },
   }
   try {
-    await model.save(handler, { includeOptimizer })
+    await model.save(handler, { includeOptimizer: false })
   } catch (err) {
-    if (includeOptimizer) return err as Error
     throw new OmegaError('E_INVALID_ARGUMENT', `the TensorFlow.js model could not be saved: ${(err as Error).message}`, { cause: err })
   }
   return artifacts!
 }
 
-function concat(data: TF.io.WeightData | undefined): Uint8Array {
-  if (data === undefined) return new Uint8Array(0)
-  const buffers = Array.isArray(data) ? data : [data]
+interface NamedTensorLike {
+  readonly name: string
+  readonly tensor: { readonly shape: number[]; readonly dtype: string; dataSync(): ArrayLike<number>; dispose(): void; assign?: unknown }
+}
+
+/**
+ * The training config and the optimizer's weights, as tfjs's `save({ includeOptimizer: true })`
+ * stores them (group "optimizer"), read here because tfjs 4.22's own path leaks the iteration
+ * scalar it creates on every save.
+ */
+async function optimizerState(model: LayersModelLike): Promise<{ config: JsonObject; specs: JsonObject[]; data: ArrayBuffer[] } | Error> {
+  const m = model as unknown as { getTrainingConfig(): JsonObject; optimizer: { getWeights(): Promise<NamedTensorLike[]> } }
+  let named: NamedTensorLike[] = []
+  try {
+    const config = m.getTrainingConfig()
+    named = await m.optimizer.getWeights()
+    const specs: JsonObject[] = []
+    const data: ArrayBuffer[] = []
+    for (const { name, tensor } of named) {
+      if (tensor.dtype !== 'float32' && tensor.dtype !== 'int32') throw new Error(`optimizer weight "${name}" is ${tensor.dtype}`)
+      const values = tensor.dtype === 'int32' ? Int32Array.from(tensor.dataSync()) : Float32Array.from(tensor.dataSync())
+      specs.push({ name, shape: [...tensor.shape], dtype: tensor.dtype, group: 'optimizer' })
+      data.push(values.buffer)
+    }
+    return { config, specs, data }
+  } catch (err) {
+    return err as Error
+  } finally {
+    // Variables (the moments) belong to the optimizer; anything else getWeights made is ours to free.
+    for (const { tensor } of named) if (typeof tensor.assign !== 'function') tensor.dispose()
+  }
+}
+
+const buffers = (data: TF.io.WeightData | undefined): ArrayBuffer[] => (data === undefined ? [] : Array.isArray(data) ? data : [data])
+
+function concat(buffers: readonly ArrayBuffer[]): Uint8Array {
   const out = new Uint8Array(buffers.reduce((n, b) => n + b.byteLength, 0))
   let offset = 0
   for (const b of buffers) {
@@ -104,11 +130,23 @@ export async function loadModel(tf: Tf, stored: StoredArtifacts, name: string): 
     ...(isPlainObject(meta.userDefinedMetadata) && { userDefinedMetadata: meta.userDefinedMetadata as unknown as NonNullable<TF.io.ModelArtifacts['userDefinedMetadata']> }),
   }
   try {
-    return await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict: true })
+    const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict: true })
+    ownOptimizer(model)
+    return model
   } catch (err) {
     const message = (err as Error).message
     throw bad(/Unknown (layer|class|loss|metric|optimizer|initializer|regularizer|constraint|activation)/i.test(message)
       ? `${message} (a custom class must be registered with tf.serialization.registerClass in a plugin, which omega loads in every worker)`
       : message, err)
   }
+}
+
+/**
+ * Makes `model.dispose()` free the optimizer too (its moments are tensors). tfjs does that only for
+ * optimizers compiled by name; omega's (rebuilt from a training config, or from `params.compile`)
+ * belong to their model alone.
+ */
+export function ownOptimizer(model: object): void {
+  const m = model as { optimizer?: unknown; isOptimizerOwned?: boolean }
+  if (m.optimizer != null) m.isOptimizerOwned = true
 }

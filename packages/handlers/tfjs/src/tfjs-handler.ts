@@ -12,7 +12,7 @@ import {
   type StoredArtifacts,
   type Tensor,
 } from '@omega/core'
-import { modelArtifacts, loadModel } from './layers-artifacts.js'
+import { loadModel, modelArtifacts, ownOptimizer } from './layers-artifacts.js'
 import { isLayersModel, type LayersModelLike } from './layers-model-like.js'
 import { fromTf, inputTensors, targetTensors } from './tensor-conversion.js'
 import { fitParams, historyMetrics, optimizer, type FitParams } from './training-options.js'
@@ -168,7 +168,10 @@ function modelName(model: LayersModelLike): string {
 function compileIfAsked(tf: Tf, model: LayersModelLike, params: FitParams, name: string): void {
   const c = params.compile
   if (c) {
+    const previous = model.optimizer as { dispose?: () => void } | null | undefined
     ;(model as unknown as TF.LayersModel).compile({ optimizer: optimizer(tf, c), loss: c.loss as string | string[], ...(c.metrics && { metrics: [...c.metrics] }) })
+    if (previous && previous !== model.optimizer) previous.dispose?.()
+    ownOptimizer(model)
     return
   }
   if (model.optimizer == null) {
