@@ -152,7 +152,7 @@ export class TfjsLayersHandler implements ModelHandler<LayersModelLike> {
         }),
       )) as { history: Record<string, unknown[]>; epoch: number[] }
       throwIfAborted(options.signal)
-      HISTORY.set(model, historyMetrics(history.history, history.epoch.length))
+      HISTORY.set(model, historyMetrics(history.history, history.epoch.length, tf.getBackend()))
       return model
     } finally {
       options.signal?.removeEventListener('abort', stop)

@@ -104,10 +104,10 @@ export function metricValue(v: unknown): number | string {
 
 /**
  * The training history as `attributes.metrics`: `{ epochs, history: { loss: [...], val_loss: [...], acc: [...] },
- * final: { loss, ... } }`, and `nonFinite: { loss: <first epoch> }` when a metric became NaN or infinite,
+ * final: { loss, ... }, backend }` (the tfjs backend that trained it: results differ slightly between backends), and `nonFinite: { loss: <first epoch> }` when a metric became NaN or infinite,
  * so a diverged fit is visible rather than stored as a healthy version.
  */
-export function historyMetrics(history: Record<string, readonly unknown[]>, epochs: number): JsonObject {
+export function historyMetrics(history: Record<string, readonly unknown[]>, epochs: number, backend: string): JsonObject {
   const series: JsonObject = {}
   const final: JsonObject = {}
   const nonFinite: JsonObject = {}
@@ -118,5 +118,5 @@ export function historyMetrics(history: Record<string, readonly unknown[]>, epoc
     const first = list.findIndex((v) => typeof v === 'string')
     if (first >= 0) nonFinite[key] = first + 1
   }
-  return { epochs, history: series, final, ...(Object.keys(nonFinite).length > 0 && { nonFinite }) }
+  return { epochs, history: series, final, ...(Object.keys(nonFinite).length > 0 && { nonFinite }), backend }
 }
