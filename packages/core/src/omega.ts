@@ -14,6 +14,7 @@ import type { PluginApi, RegisterOptions } from './plugins/plugin.js'
 import { PluginHost } from './plugins/plugin-host.js'
 import { InlineRuntime } from './runtime/inline-runtime.js'
 import { RuntimeFacade, RuntimeState } from './runtime/runtime-facade.js'
+import { ResolvedModels } from './runtime/resolved-models.js'
 import type { Runtime, RuntimeFactory } from './runtime/runtime.js'
 import { DatasetStore } from './store/dataset-store.js'
 import { fsck, type FsckOptions, type FsckReport } from './store/fsck.js'
@@ -92,12 +93,13 @@ export class Omega implements PluginApi {
     await host.load(plugins)
     const opts = resolve(container, TOKENS.Options)
     const runtimeFactory = chooseRuntime(opts, host)
+    const heads = new HeadCache()
     const shared: Shared = {
       container,
       options: opts,
       host,
-      runtime: new RuntimeState(async () => await runtimeFactory()),
-      heads: new HeadCache(),
+      runtime: new RuntimeState(async () => await runtimeFactory(), new ResolvedModels(heads, () => shared.backend?.supports.multiProcess === false)),
+      heads,
       backend: undefined,
       refsComplete: false,
     }

@@ -7,7 +7,7 @@ import type { HandlerRegistry } from '../handler/handler-registry.js'
 import { releaseModel, type ModelCache } from './model-cache.js'
 import { score, takeRows } from './scoring.js'
 import { asTensor, decodeInput, encodeTensor, type ModelInput } from './task-codec.js'
-import type { ModelTask, Task, TaskOutcome, TaskResult } from './runtime.js'
+import type { ModelTask, Progress, Task, TaskOutcome, TaskResult } from './runtime.js'
 
 /** What a thread needs to execute tasks: the handlers its plugins registered and its model cache. */
 export interface ExecutionEnv {
@@ -29,15 +29,15 @@ const MUTATING = new Set(['fit', 'partialFit', 'foldScore'])
  * result as data. Never throws: failures come back as `{ ok: false, error }`, non-omega errors as
  * E_WORKER carrying the framework's message.
  */
-export async function executeTask(task: Task, env: ExecutionEnv, live: LiveInputs = {}): Promise<TaskOutcome> {
+export async function executeTask(task: Task, env: ExecutionEnv, live: LiveInputs = {}, onProgress?: (progress: Progress) => void): Promise<TaskOutcome> {
   try {
-    return await execute(task, env, live)
+    return await execute(task, env, live, onProgress)
   } catch (err) {
     return { ok: false, error: asWorkerError(err, task).toJSON() }
   }
 }
 
-async function execute(task: ModelTask, env: ExecutionEnv, live: LiveInputs): Promise<TaskOutcome> {
+async function execute(task: ModelTask, env: ExecutionEnv, live: LiveInputs, onProgress: ((progress: Progress) => void) | undefined): Promise<TaskOutcome> {
   const handler = env.handlers.get(task.model.kind) as ModelHandler
   const op = task.op === 'foldScore' ? 'fit' : task.op
   if (typeof handler[op] !== 'function') {
@@ -55,7 +55,7 @@ async function execute(task: ModelTask, env: ExecutionEnv, live: LiveInputs): Pr
   } else {
     // The same bytes make a different live model under other kindMeta (ONNX featureNames and
     // inputColumns are put options) or per-call session options.
-    const key = `${task.model.sha256}:${JSON.stringify(task.model.kindMeta)}${task.params?.sessionOptions === undefined ? '' : `:${JSON.stringify(task.params.sessionOptions)}`}`
+    const key = `${task.model.sha256}:${kindMetaKey(task.model.kindMeta)}${task.params?.sessionOptions === undefined ? '' : `:${JSON.stringify(task.params.sessionOptions)}`}`
     model = env.cache.get(key)
     if (model === undefined) {
       if (!task.model.parts) return { ok: false, missingModel: true }
@@ -66,7 +66,7 @@ async function execute(task: ModelTask, env: ExecutionEnv, live: LiveInputs): Pr
   const X = live.X ?? (task.X && decodeInput(task.X))
   const Y = live.Y ?? (task.Y && decodeInput(task.Y))
   const params = task.params ?? {}
-  const call = { params }
+  const call = { params, ...(onProgress && { onProgress }) }
   const need = (input: ModelInput | undefined, what: string): ModelInput => {
     if (!input) throw errors.invalidArgument(`${task.op} needs ${what}`)
     return input
@@ -124,6 +124,17 @@ async function execute(task: ModelTask, env: ExecutionEnv, live: LiveInputs): Pr
     }
   }
   return { ok: true, result }
+}
+
+/** kindMeta as a cache key; the inline runtime passes the same (frozen, cached) object every call. */
+const KIND_META_KEYS = new WeakMap<JsonObject, string>()
+function kindMetaKey(kindMeta: JsonObject): string {
+  let key = KIND_META_KEYS.get(kindMeta)
+  if (key === undefined) {
+    key = JSON.stringify(kindMeta)
+    if (Object.isFrozen(kindMeta)) KIND_META_KEYS.set(kindMeta, key)
+  }
+  return key
 }
 
 async function modelResult(handler: ModelHandler, model: unknown, context: HandlerContext): Promise<TaskResult> {

@@ -28,7 +28,10 @@ export class InlineRuntime implements Runtime {
   async run(task: Task, options: InlineRunOptions = {}): Promise<TaskOutcome> {
     const signal = combine(options.signal, options.timeoutMs)
     if (signal?.aborted) throw abortError(signal)
-    const work = executeTask(task, this.#env, options.live)
+    // Reports after the call settled (a handler's stray timer) are dropped, as on the pool.
+    let settled = false
+    const report = options.onProgress
+    const work = executeTask(task, this.#env, options.live, report && ((p) => settled || report(p)))
     this.#running.add(work)
     try {
       if (!signal) return await work
@@ -38,6 +41,7 @@ export class InlineRuntime implements Runtime {
         work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
       })
     } finally {
+      settled = true
       this.#running.delete(work)
     }
   }

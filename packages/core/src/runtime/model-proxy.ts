@@ -1,4 +1,4 @@
-import { Table, vectorFromArray, type RecordBatch, type Vector } from 'apache-arrow'
+import type { RecordBatch, Table } from 'apache-arrow'
 import { OmegaError, errors } from '../errors.js'
 import type { JsonObject } from '../json.js'
 import { Tensor, type isTensor } from '../data/tensor.js'
@@ -10,16 +10,13 @@ import type { ModelStore } from '../store/model-store.js'
 import type { DatasetStore } from '../store/dataset-store.js'
 import type { LiveInputs } from './execute-task.js'
 import { runGridsearch, type GridsearchOptions } from './gridsearch.js'
-import { decodeInput, encodeInput, inputFeatures, inputRows, toModelInput, type ModelInput } from './task-codec.js'
+import { encodeInput, inputFeatures, inputRows, toModelInput, type ModelInput } from './task-codec.js'
 import { matchFeatures, type FittedFeatures } from './feature-check.js'
-import type { EncodedData, ModelTask, RunOptions, Runtime, TaskModel, TaskOperation, TaskResult } from './runtime.js'
+import { handlerProgress } from './handler-progress.js'
+import { decodePrediction, predictionTable, type Prediction } from './prediction.js'
+import type { EncodedData, ModelTask, Progress, RunOptions, Runtime, TaskModel, TaskOperation, TaskResult } from './runtime.js'
 
-/** Progress of a long call: chunks, folds or epochs done. */
-export interface Progress {
-  readonly done: number
-  readonly total?: number
-  readonly message?: string
-}
+export type { Progress } from './runtime.js'
 
 /** Options of every runtime call. */
 export interface ModelRunOptions extends RunOptions {
@@ -33,8 +30,7 @@ export interface PredictOptions extends ModelRunOptions {
   readonly rName?: string
 }
 
-/** What predict returns: one tensor, or a record of tensors for multi-output models. */
-export type Prediction = Tensor | Readonly<Record<string, Tensor>>
+export type { Prediction } from './prediction.js'
 
 /** Data given inline to a model: an Arrow table or record batch, records, rows (`number[][]`), one value per row (`number[]`) or a Tensor. */
 export type InlineData = Table | RecordBatch | Tensor | readonly Record<string, unknown>[] | readonly (readonly number[])[] | readonly number[]
@@ -52,6 +48,8 @@ export interface RuntimeContext {
   runtime(): Promise<Runtime>
   /** Runs a call so that `close()` waits for (or aborts) it; the signal fires when the instance closes with abort. */
   track<T>(fn: (signal: AbortSignal | undefined) => Promise<T>, signal: AbortSignal | undefined): Promise<T>
+  /** The metadata of the model version a name addresses (remembered between calls where that is safe). */
+  version(nameRef: string): Promise<Metadata>
 }
 
 /** A resolved X or Y: the data, where it came from, and its shape. */
@@ -82,11 +80,12 @@ export class ModelProxy {
   /** Fits and stores the fitted model as a new version (parent: the version fitted from). */
   async fit(X: DataArg, Y?: DataArg, options: ModelRunOptions = {}): Promise<Metadata> {
     return await this.ctx.track(async (signal) => {
-      const meta = await this.ctx.models.version(this.nameRef)
+      const meta = await this.ctx.version(this.nameRef)
       if (isChunked(X)) throw errors.invalidArgument(`fit takes a whole dataset; use partialFit("${String(X)}") to learn chunk by chunk`)
       const [x, y] = await this.#inputs(meta, X, Y, signal)
-      const result = await this.run('fit', meta, { x, y, params: options.params, parts: await this.ctx.models.parts(meta, signal) }, options, signal)
-      options.onProgress?.({ done: 1, total: 1 })
+      const progress = handlerProgress(options.onProgress)
+      const result = await this.run('fit', meta, { x, y, params: options.params, parts: await this.ctx.models.parts(meta, signal), progress: progress.report }, options, signal)
+      progress.finish()
       return await this.#commit(meta, result, { dataset: lineage(x, y, 'fit', options.params), features: x.features }, signal)
     }, options.signal)
   }
@@ -94,11 +93,12 @@ export class ModelProxy {
   /** Updates the model with one batch, or chunk by chunk for `name#iterchunks:chunksize=N`; stores one new version. */
   async partialFit(X: DataArg, Y?: DataArg, options: ModelRunOptions = {}): Promise<Metadata> {
     return await this.ctx.track(async (signal) => {
-      const meta = await this.ctx.models.version(this.nameRef)
+      const meta = await this.ctx.version(this.nameRef)
       if (!isChunked(X)) {
         const [x, y] = await this.#inputs(meta, X, Y, signal)
-        const result = await this.run('partialFit', meta, { x, y, params: options.params, parts: await this.ctx.models.parts(meta, signal) }, options, signal)
-        options.onProgress?.({ done: 1, total: 1 })
+        const progress = handlerProgress(options.onProgress)
+        const result = await this.run('partialFit', meta, { x, y, params: options.params, parts: await this.ctx.models.parts(meta, signal), progress: progress.report }, options, signal)
+        progress.finish()
         return await this.#commit(meta, result, { dataset: lineage(x, y, 'partialFit', options.params), features: x.features }, signal)
       }
       return await this.#partialFitChunks(meta, X as string, Y, options, signal)
@@ -121,9 +121,9 @@ export class ModelProxy {
   async predict(X: DataArg, options?: PredictOptions): Promise<Prediction | Metadata>
   async predict(X: DataArg, options: PredictOptions = {}): Promise<Prediction | Metadata> {
     return await this.ctx.track(async (signal) => {
-      const meta = await this.ctx.models.version(this.nameRef)
+      const meta = await this.ctx.version(this.nameRef)
       const [x] = await this.#inputs(meta, X, undefined, signal, true)
-      const result = await this.run('predict', meta, { x, params: options.params }, options, signal)
+      const result = await this.run('predict', meta, { x, params: options.params, progress: options.onProgress }, options, signal)
       const prediction = decodePrediction(result)
       if (options.rName === undefined) return prediction
       const attributes: JsonObject = { model: `${meta.name}@${meta.version}`, ...(x.name !== undefined && { X: x.name }) }
@@ -144,9 +144,9 @@ export class ModelProxy {
   /** The model's score on X and Y (accuracy for classifiers, R² for regressors in ml.js). */
   async score(X: DataArg, Y: DataArg, options: ModelRunOptions = {}): Promise<number> {
     return await this.ctx.track(async (signal) => {
-      const meta = await this.ctx.models.version(this.nameRef)
+      const meta = await this.ctx.version(this.nameRef)
       const [x, y] = await this.#inputs(meta, X, Y, signal, true)
-      const result = await this.run('score', meta, { x, y, params: options.params }, options, signal)
+      const result = await this.run('score', meta, { x, y, params: options.params, progress: options.onProgress }, options, signal)
       if (result.type !== 'number') throw errors.unsupported('score returned no number')
       return result.value
     }, options.signal)
@@ -159,7 +159,7 @@ export class ModelProxy {
    */
   async gridsearch(X: DataArg, Y: DataArg, search: GridsearchOptions, options: ModelRunOptions = {}): Promise<Metadata> {
     return await this.ctx.track(async (signal) => {
-      const meta = await this.ctx.models.version(this.nameRef)
+      const meta = await this.ctx.version(this.nameRef)
       const [x, y] = await this.#inputs(meta, X, Y, signal)
       const parts = await this.ctx.models.parts(meta, signal)
       const outcome = await runGridsearch(this, meta, parts, x, y!, search, options, signal)
@@ -178,7 +178,7 @@ export class ModelProxy {
    */
   async refit(options: ModelRunOptions = {}): Promise<Metadata> {
     return await this.ctx.track(async (signal) => {
-      const meta = await this.ctx.models.version(this.nameRef)
+      const meta = await this.ctx.version(this.nameRef)
       const fit = recordedFit(meta)
       const from = await this.ctx.models.version(`${meta.name}@${meta.parent}`)
       const params = fit.params ?? options.params
@@ -190,8 +190,9 @@ export class ModelProxy {
       const recordAs = { X: fit.Xname, ...(fit.Yname !== undefined && { Y: fit.Yname }) }
       if (fit.chunks) return await this.#partialFitChunks(from, X, Y, runOptions, signal, { refitOf, recordAs })
       const [x, y] = await this.#inputs(from, X, Y, signal)
-      const result = await this.run(fit.op, from, { x, y, params, parts: await this.ctx.models.parts(from, signal) }, options, signal)
-      options.onProgress?.({ done: 1, total: 1 })
+      const progress = handlerProgress(options.onProgress)
+      const result = await this.run(fit.op, from, { x, y, params, parts: await this.ctx.models.parts(from, signal), progress: progress.report }, options, signal)
+      progress.finish()
       const dataset = lineage({ ...x, name: recordAs.X }, y && { ...y, name: fit.Yname! }, fit.op, params)
       return await this.#commit(from, result, { dataset, features: x.features, refitOf }, signal)
     }, options.signal)
@@ -200,12 +201,19 @@ export class ModelProxy {
   /**
    * Runs one task on the runtime: inputs are passed decoded to a same-thread runtime and encoded
    * (transferred when omega owns the bytes) to others; a cache miss in the executor is answered
-   * by sending the model's bytes. @internal
+   * by sending the model's bytes. `progress` receives what the handler reports while it runs. @internal
    */
   async run(
     op: TaskOperation,
     meta: Metadata,
-    io: { x?: ResolvedInput; y?: ResolvedInput | undefined; params?: JsonObject | undefined; parts?: Record<string, Uint8Array>; extra?: Partial<ModelTask> },
+    io: {
+      x?: ResolvedInput
+      y?: ResolvedInput | undefined
+      params?: JsonObject | undefined
+      parts?: Record<string, Uint8Array>
+      extra?: Partial<ModelTask>
+      progress?: ((progress: Progress) => void) | undefined
+    },
     options: RunOptions,
     signal: AbortSignal | undefined,
   ): Promise<TaskResult> {
@@ -222,7 +230,7 @@ export class ModelProxy {
       const model: TaskModel = { name: meta.name, version: meta.version!, sha256: meta.sha256, kind: meta.kind, kindMeta: meta.kindMeta, ...(parts && { parts }) }
       return { type: 'model', op, model, ...(X && { X }), ...(Y && { Y }), ...(io.params && { params: io.params }), ...io.extra }
     }
-    const runOptions = { ...(signal && { signal }), ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }), live }
+    const runOptions = { ...(signal && { signal }), ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }), ...(io.progress && { onProgress: io.progress }), live }
     let outcome = await runtime.run(build(io.parts), runOptions)
     if (!outcome.ok && 'missingModel' in outcome) outcome = await runtime.run(build(await this.ctx.models.parts(meta, signal)), runOptions)
     if (outcome.ok) return outcome.result
@@ -232,9 +240,9 @@ export class ModelProxy {
 
   async #infer(op: 'predictProba' | 'transform', X: DataArg, options: ModelRunOptions): Promise<Tensor> {
     return await this.ctx.track(async (signal) => {
-      const meta = await this.ctx.models.version(this.nameRef)
+      const meta = await this.ctx.version(this.nameRef)
       const [x] = await this.#inputs(meta, X, undefined, signal, true)
-      const result = await this.run(op, meta, { x, params: options.params }, options, signal)
+      const result = await this.run(op, meta, { x, params: options.params, progress: options.onProgress }, options, signal)
       const out = decodePrediction(result)
       if (!(out instanceof Tensor)) throw errors.unsupported(`${op} returned several outputs`)
       return out
@@ -359,42 +367,17 @@ function isChunked(ref: unknown): boolean {
 }
 
 function resolved(input: ModelInput, owned: boolean, name?: string, sha256?: string, version?: number): ResolvedInput {
+  let features: ResolvedInput['features'] | undefined
   return {
     input,
     owned,
     rows: inputRows(input),
-    features: inputFeatures(input),
+    // Only fits record features: a predict does not pay for listing a table's columns.
+    get features() {
+      return (features ??= inputFeatures(input))
+    },
     ...(name !== undefined && { name }),
     ...(sha256 !== undefined && { sha256 }),
     ...(version !== undefined && { version }),
   }
-}
-
-function decodePrediction(result: TaskResult): Prediction {
-  if (result.type === 'tensor') return decodeInput(result.data) as Tensor
-  if (result.type === 'tensors') return Object.fromEntries(Object.entries(result.data).map(([k, v]) => [k, decodeInput(v) as Tensor]))
-  throw errors.unsupported('the runtime returned no predictions')
-}
-
-/** Predictions as a table: `y` (1-D), `y0…yk` (2-D), or per output for multi-output models. */
-export function predictionTable(prediction: Prediction): Table {
-  // Output names come from the model: a Map, so an output named "__proto__" is a column like any other.
-  const columns = new Map<string, Vector>()
-  const add = (name: string, t: Tensor): void => {
-    const rows = t.shape[0] ?? 1
-    const width = t.shape.slice(1).reduce((a, b) => a * b, 1)
-    const data = t.data as unknown as ArrayLike<unknown> & { constructor: new (n: number) => { [i: number]: unknown } }
-    if (width === 1) {
-      columns.set(name, vectorFromArray(data as never) as Vector)
-      return
-    }
-    for (let j = 0; j < width; j++) {
-      const column = new data.constructor(rows)
-      for (let i = 0; i < rows; i++) column[i] = data[i * width + j]
-      columns.set(`${name}${j}`, vectorFromArray(column as never) as Vector)
-    }
-  }
-  if (prediction instanceof Tensor) add('y', prediction)
-  else for (const [k, t] of Object.entries(prediction)) add(k, t)
-  return new Table(Object.fromEntries(columns))
 }

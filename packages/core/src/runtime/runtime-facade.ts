@@ -4,6 +4,7 @@ import type { DatasetStore } from '../store/dataset-store.js'
 import type { ModelStore } from '../store/model-store.js'
 import { ModelProxy, type RuntimeContext } from './model-proxy.js'
 import type { Runtime } from './runtime.js'
+import type { ResolvedModels } from './resolved-models.js'
 
 /**
  * `om.runtime`: runs models by name on the instance's runtime (a worker pool by default, or
@@ -18,6 +19,7 @@ export class RuntimeFacade {
       datasets,
       runtime: () => shared.runtime(),
       track: (fn, signal) => shared.track(fn, signal),
+      version: (nameRef) => shared.resolved.version(models, nameRef),
     }
   }
 
@@ -31,10 +33,19 @@ export class RuntimeFacade {
 /** The runtime of an instance and its running calls; shared by its bucket views (created by `Omega.open`). */
 export class RuntimeState {
   #runtime: Promise<Runtime> | undefined
-  readonly #running = new Set<{ work: Promise<unknown>; controller: AbortController }>()
+  readonly #running = new Set<{ work: Promise<unknown>; controller: AbortController | undefined }>()
+  /** Aborted by close with abort: the signal of every call whose caller gave none. */
+  readonly #closing = new AbortController()
   #closed = false
 
-  constructor(readonly create: () => Promise<Runtime>) {}
+  constructor(
+    readonly create: () => Promise<Runtime>,
+    /** Model names resolved by earlier calls. */
+    readonly resolved: ResolvedModels,
+  ) {
+    // Every running call without a signal of its own listens to this one.
+    setMaxListeners(0, this.#closing.signal)
+  }
 
   /** The runtime, started on first use (also by calls already running when close() began). */
   runtime(): Promise<Runtime> {
@@ -50,13 +61,24 @@ export class RuntimeState {
   async track<T>(fn: (signal: AbortSignal | undefined) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     if (this.#closed) throw closedError()
     if (signal?.aborted) throw errors.aborted(signal.reason)
+    if (!signal) {
+      // The common hot call: no controller of its own, close aborts it through the shared signal.
+      const work = fn(this.#closing.signal)
+      const entry = { work, controller: undefined }
+      this.#running.add(entry)
+      try {
+        return await work
+      } finally {
+        this.#running.delete(entry)
+      }
+    }
     // One controller per call (aborted by the caller's signal or by close), so nothing accumulates
-    // listeners on a long-lived signal.
+    // listeners on the caller's long-lived signal.
     const controller = new AbortController()
     // A gridsearch runs many tasks under one call's signal: each adds a listener.
     setMaxListeners(0, controller.signal)
-    const forward = (): void => controller.abort(signal!.reason)
-    signal?.addEventListener('abort', forward, { once: true })
+    const forward = (): void => controller.abort(signal.reason)
+    signal.addEventListener('abort', forward, { once: true })
     const work = fn(controller.signal)
     const entry = { work, controller }
     this.#running.add(entry)
@@ -64,7 +86,7 @@ export class RuntimeState {
       return await work
     } finally {
       this.#running.delete(entry)
-      signal?.removeEventListener('abort', forward)
+      signal.removeEventListener('abort', forward)
     }
   }
 
@@ -73,7 +95,8 @@ export class RuntimeState {
     this.#closed = true
     if (abort) {
       const reason = new OmegaError('E_ABORTED', 'the omega instance was closed while this call was running; nothing was stored')
-      for (const { controller } of this.#running) controller.abort(reason)
+      this.#closing.abort(reason)
+      for (const { controller } of this.#running) controller?.abort(reason)
     }
     await Promise.allSettled([...this.#running].map((r) => r.work))
     const runtime = await this.#runtime?.catch(() => undefined)

@@ -63,12 +63,28 @@ export type TaskOutcome =
   | { readonly ok: false; readonly error: SerializedError }
   | { readonly ok: false; readonly missingModel: true }
 
-/** Cancellation and deadline of one runtime call. */
+/** Progress of a long call: chunks, folds or epochs done. */
+export interface Progress {
+  readonly done: number
+  readonly total?: number
+  readonly message?: string
+}
+
+/** Cancellation, deadline and progress of one runtime call. */
 export interface RunOptions {
   readonly signal?: AbortSignal
   /** Reject with E_TIMEOUT after this many milliseconds (the worker is recycled if it does not stop). */
   readonly timeoutMs?: number
+  /**
+   * Progress the handler reports while the task runs (its `onProgress`), delivered on the calling
+   * thread, never after the call settles. A runtime may coalesce reports (the pool sends at most one
+   * per {@link PROGRESS_INTERVAL_MS}, always the last).
+   */
+  readonly onProgress?: (progress: Progress) => void
 }
+
+/** Milliseconds between two progress reports a runtime forwards from another thread. */
+export const PROGRESS_INTERVAL_MS = 50
 
 /** Executes tasks: inline on the calling thread, on a worker pool, or (later) on a queue. */
 export interface Runtime {

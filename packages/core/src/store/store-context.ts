@@ -23,6 +23,12 @@ export interface StoreContext {
 export class HeadCache {
   readonly #values = new Map<string, unknown>()
   readonly #generations = new Map<string, number>()
+  #epoch = 0
+
+  /** Moves on every invalidation of any key: caches built on name resolution compare it. */
+  get epoch(): number {
+    return this.#epoch
+  }
 
   generation(key: string): number {
     return this.#generations.get(key) ?? 0
@@ -37,6 +43,7 @@ export class HeadCache {
   }
 
   invalidate(key: string): void {
+    this.#epoch++
     this.#generations.set(key, this.generation(key) + 1)
     this.#values.delete(key)
   }

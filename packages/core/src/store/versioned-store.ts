@@ -403,6 +403,8 @@ export abstract class VersionedStore extends ObjectStore {
       try {
         // fromEntries defines own keys: a tag named "__proto__" is stored like any other.
         await this.ctx.backend.meta.put(key, { tags: Object.fromEntries(tags) }, { ifRevision: current?.revision ?? null })
+        // A tag moved: names resolved through it (the runtime caches them) must be resolved again.
+        this.ctx.heads.invalidate(this.key(name))
         return true
       } catch (err) {
         if (!OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err

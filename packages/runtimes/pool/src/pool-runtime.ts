@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
-import type { ResourceLimits } from 'node:worker_threads'
+import type { MessagePort, ResourceLimits, Transferable } from 'node:worker_threads'
 import { Piscina } from 'piscina'
+import { ProgressReceiver } from './progress-channel.js'
 import { OmegaError, abortError, combineSignals, errors, transferList, type RunOptions, type Runtime, type RuntimeHost, type Task, type TaskOutcome } from '@omega/core'
 
 /** Options of {@link PoolRuntime} (pass them as `Omega.open({ pool: { … } })`). */
@@ -24,10 +25,13 @@ export interface PoolOptions {
  */
 export interface PiscinaPool {
   readonly threads: readonly unknown[]
-  run(task: unknown, options: { transferList?: ArrayBuffer[]; signal?: AbortSignal }): Promise<unknown>
+  run(task: unknown, options: { transferList?: readonly Transferable[]; signal?: AbortSignal }): Promise<unknown>
   close(): Promise<void>
   destroy(): Promise<void>
 }
+
+/** What the pool posts to a worker: a task, and the port its progress goes to if the caller asked. */
+export type WorkerMessage = Task & { readonly progress?: MessagePort }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url).href
 
@@ -67,9 +71,19 @@ export class PoolRuntime implements Runtime {
   async run(task: Task, options: RunOptions = {}): Promise<TaskOutcome> {
     const signal = combineSignals(options.signal, options.timeoutMs)
     if (signal?.aborted) throw abortError(signal)
+    const progress = options.onProgress && new ProgressReceiver(options.onProgress)
+    const message: WorkerMessage = progress ? { ...task, progress: progress.port } : task
+    const transfers: Transferable[] = transferList(task.X, task.Y)
+    if (progress) transfers.push(progress.port)
     try {
-      return (await this.#pool.run(task, { transferList: transferList(task.X, task.Y), ...(signal && { signal }) })) as TaskOutcome
+      const outcome = (await this.#pool.run(message, { transferList: transfers, ...(signal && { signal }) })) as TaskOutcome
+      if (progress) {
+        await progress.drained()
+        if (progress.error !== undefined) throw progress.error
+      }
+      return outcome
     } catch (err) {
+      if (err === progress?.error) throw err
       if (signal?.aborted) throw abortError(signal)
       if (OmegaError.is(err)) throw err
       const e = err as { message?: string; code?: string }
@@ -77,6 +91,8 @@ export class PoolRuntime implements Runtime {
         cause: err,
         details: { op: task.op, name: task.model.name, ...(e.code !== undefined && { code: e.code }) },
       })
+    } finally {
+      progress?.close()
     }
   }
 

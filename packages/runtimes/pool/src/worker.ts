@@ -8,7 +8,9 @@
  */
 import { workerData } from 'node:worker_threads'
 import { Piscina } from 'piscina'
-import { ModelCache, PluginHost, executeTask, type Task, type TaskOutcome } from '@omega/core'
+import { ModelCache, PluginHost, executeTask, type TaskOutcome } from '@omega/core'
+import { ProgressSender } from './progress-channel.js'
+import type { WorkerMessage } from './pool-runtime.js'
 
 interface PoolWorkerData {
   readonly plugins: readonly string[]
@@ -21,8 +23,14 @@ await host.load(data.plugins)
 const env = { handlers: host.handlers, cache: new ModelCache(data.cacheSize) }
 
 /** Runs one task; never throws (errors come back as data). */
-export default async function run(task: Task): Promise<unknown> {
-  const outcome = await executeTask(task, env)
+export default async function run(message: WorkerMessage): Promise<unknown> {
+  const progress = message.progress && new ProgressSender(message.progress)
+  let outcome: TaskOutcome
+  try {
+    outcome = await executeTask(message, env, {}, progress?.report)
+  } finally {
+    progress?.end()
+  }
   return Piscina.move(movable(outcome) as Parameters<typeof Piscina.move>[0])
 }
 
