@@ -37,6 +37,17 @@ describe.each(['inline', 'pool'] as const)('tfjs on the %s runtime', (runtime) =
     expect(meta.kindMeta.compiled).toBe(true)
   })
 
+  it('fit reports every epoch through onProgress, also from a worker thread', async () => {
+    const progress: { done: number; total?: number; message?: string }[] = []
+    const meta = await om.runtime.model('mlp').fit(X, y, { params: { epochs: 4, batchSize: 128 }, onProgress: (p) => progress.push(p) })
+    // Reports from a worker are coalesced (at most one per 50 ms); the last epoch always arrives.
+    expect(progress.length).toBeGreaterThanOrEqual(runtime === 'inline' ? 4 : 1)
+    expect(progress.at(-1)).toMatchObject({ done: 4, total: 4, message: expect.stringMatching(/^loss \d/) })
+    expect(progress.map((p) => p.done)).toEqual([...progress.map((p) => p.done)].sort((a, b) => a - b))
+    expect(progress.every((p) => p.total === 4)).toBe(true)
+    expect(meta.version).toBe(3)
+  })
+
   it('predict gives a Tensor equal to the stored model predicting directly; predictProba two columns; score is evaluate()', async () => {
     const p = await om.runtime.model('mlp').predict('bc[^target]')
     expect(p).toBeInstanceOf(Tensor)

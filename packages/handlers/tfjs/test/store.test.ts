@@ -32,9 +32,13 @@ function otherTfjs(): typeof tf {
   const saved = Object.keys(require.cache).filter((k) => k.includes('@tensorflow'))
   const entries = saved.map((k) => [k, require.cache[k]] as const)
   for (const k of saved) delete require.cache[k]
+  // A second copy re-registers every kernel and says so once per kernel: expected here, so muted.
+  const warn = console.warn
+  console.warn = () => undefined
   try {
     return require('@tensorflow/tfjs') as typeof tf
   } finally {
+    console.warn = warn
     for (const k of Object.keys(require.cache).filter((k) => k.includes('@tensorflow'))) delete require.cache[k]
     for (const [k, v] of entries) require.cache[k] = v
   }
