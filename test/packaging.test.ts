@@ -271,6 +271,14 @@ describe('[slow] packaging: omega installed from its tarballs with plain npm', (
       out.probabilities.flat().forEach((p, i) => expect(Math.abs(p - f.test.expected.probabilities.flat()[i]!)).toBeLessThan(1e-5))
     })
   })
+  it('@omega/omega + @omega/tfjs alone: npm installs the tfjs peers it needs (core, layers, cpu backend), not the whole @tensorflow/tfjs', () => {
+    const dir = app('tfjs-min', { '@omega/omega': '*', '@omega/tfjs': '*' })
+    sizes['@omega/omega + @omega/tfjs'] = sizeOf(join(dir, 'node_modules'))
+    for (const pkg of ['tfjs-core', 'tfjs-layers', 'tfjs-backend-cpu']) expect(existsSync(join(dir, 'node_modules/@tensorflow', pkg)), pkg).toBe(true)
+    for (const pkg of ['tfjs', 'tfjs-backend-webgl', 'tfjs-node', 'tfjs-backend-wasm']) expect(existsSync(join(dir, 'node_modules/@tensorflow', pkg)), pkg).toBe(false)
+    expect(run('node', ['--input-type=module', '-e', "console.log(await (await import('@omega/tfjs')).tfjsBackend())"], { cwd: dir }).trim()).toBe('cpu')
+  }, 300_000)
+
   describe('the TensorFlow.js install: @omega/omega, @omega/tfjs and @tensorflow/tfjs, without wasm or tfjs-node', () => {
     let dir: string
     beforeAll(() => {

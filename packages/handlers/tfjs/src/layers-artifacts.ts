@@ -1,6 +1,7 @@
 // A layers model as omega artifacts and back: tfjs's own ModelArtifacts, captured by an IOHandler
 // that writes nowhere (topology, weight specs and training config as kindMeta, the weights as one part).
-import type * as TF from '@tensorflow/tfjs'
+import type * as TF from '@tensorflow/tfjs-core'
+import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { OmegaError, isPlainObject, type Artifacts, type JsonObject, type StoredArtifacts } from '@omega/core'
 import type { LayersModelLike } from './layers-model-like.js'
 import type { Tf } from './tfjs-runtime.js'
@@ -101,7 +102,7 @@ function concat(buffers: readonly ArrayBuffer[]): Uint8Array {
  *
  * @throws {OmegaError} E_MODEL_LOAD if the metadata or the weights do not make a loadable model; E_INTEGRITY from the store if the bytes were altered
  */
-export async function loadModel(tf: Tf, stored: StoredArtifacts, name: string): Promise<TF.LayersModel> {
+export async function loadModel(tf: Tf, stored: StoredArtifacts, name: string): Promise<LayersModel> {
   const meta = stored.kindMeta
   const bad = (why: string, cause?: unknown): OmegaError =>
     new OmegaError('E_MODEL_LOAD', `stored TensorFlow.js model "${name}" cannot be loaded: ${why}; put it again`, { details: { name, kind: 'tfjs.layers' }, ...(cause !== undefined && { cause }) })

@@ -1,6 +1,6 @@
 // omega's model data (tables, tensors, named inputs) as tfjs tensors shaped for a model's inputs
 // and outputs, and tfjs results back as omega Tensors.
-import type * as TF from '@tensorflow/tfjs'
+import type * as TF from '@tensorflow/tfjs-core'
 import { Tensor, asTensor, errors, isNamedInputs, type ModelData } from '@omega/core'
 import type { LayersModelLike, SymbolicTensorLike } from './layers-model-like.js'
 import type { Tf } from './tfjs-runtime.js'

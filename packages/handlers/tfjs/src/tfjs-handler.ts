@@ -1,4 +1,5 @@
-import type * as TF from '@tensorflow/tfjs'
+import type * as TF from '@tensorflow/tfjs-core'
+import type { LayersModel } from '@tensorflow/tfjs-layers'
 import {
   OmegaError,
   errors,
@@ -169,7 +170,7 @@ function compileIfAsked(tf: Tf, model: LayersModelLike, params: FitParams, name:
   const c = params.compile
   if (c) {
     const previous = model.optimizer as { dispose?: () => void } | null | undefined
-    ;(model as unknown as TF.LayersModel).compile({ optimizer: optimizer(tf, c), loss: c.loss as string | string[], ...(c.metrics && { metrics: [...c.metrics] }) })
+    ;(model as unknown as LayersModel).compile({ optimizer: optimizer(tf, c), loss: c.loss as string | string[], ...(c.metrics && { metrics: [...c.metrics] }) })
     if (previous && previous !== model.optimizer) previous.dispose?.()
     ownOptimizer(model)
     return

@@ -1,15 +1,16 @@
 import { isMainThread } from 'node:worker_threads'
-import type * as TF from '@tensorflow/tfjs'
+import type * as Core from '@tensorflow/tfjs-core'
+import type * as Layers from '@tensorflow/tfjs-layers'
 import { OmegaError, isMissingPackage } from '@omega/core'
 
 /** The TensorFlow.js backends omega runs on: pure JS, WebAssembly, or libtensorflow through tfjs-node. */
 export type TfjsBackendName = 'cpu' | 'wasm' | 'tensorflow'
 
-/** @internal The tfjs module this thread uses. */
-export type Tf = typeof TF
+/** @internal The tfjs this thread uses: tfjs-core's API plus tfjs-layers' loader. */
+export type Tf = typeof Core & Pick<typeof Layers, 'loadLayersModel'>
 
 const BACKENDS: readonly TfjsBackendName[] = ['cpu', 'wasm', 'tensorflow']
-const PACKAGE: Record<TfjsBackendName, string> = { cpu: '@tensorflow/tfjs', wasm: '@tensorflow/tfjs-backend-wasm', tensorflow: '@tensorflow/tfjs-node' }
+const PACKAGE: Record<TfjsBackendName, string> = { cpu: '@tensorflow/tfjs-backend-cpu', wasm: '@tensorflow/tfjs-backend-wasm', tensorflow: '@tensorflow/tfjs-node' }
 
 let loading: Promise<Tf> | undefined
 
@@ -24,7 +25,8 @@ export async function tfjsBackend(): Promise<TfjsBackendName> {
 
 /**
  * @internal
- * Loads `@tensorflow/tfjs` once per thread and picks its backend:
+ * Loads TensorFlow.js once per thread (`@tensorflow/tfjs-core` and `-layers`: the packages the
+ * `@tensorflow/tfjs` bundle itself loads, so an application's tfjs and omega's are the same) and picks its backend:
  * - `OMEGA_TFJS_BACKEND=cpu|wasm|tensorflow` forces one (its package must be installed);
  * - else, on the main thread, a backend the application already initialised is kept (its choice);
  * - else `tensorflow` if the application installed `@tensorflow/tfjs-node` (native, fastest),
@@ -55,20 +57,24 @@ async function pick(): Promise<Tf> {
 }
 
 async function importTf(): Promise<Tf> {
-  try {
-    const ns = (await import('@tensorflow/tfjs')) as Tf & { default?: Tf }
-    // tfjs ships CommonJS for Node: its namespace may arrive as the default export.
-    return typeof ns.sequential === 'function' ? ns : ns.default!
-  } catch (err) {
-    throw new OmegaError('E_UNSUPPORTED', `@tensorflow/tfjs could not be loaded (${(err as Error).message}); run "npm install @tensorflow/tfjs"`, { cause: err })
+  const load = async <T>(specifier: string): Promise<T> => {
+    try {
+      const ns = (await import(specifier)) as T & { default?: T }
+      // tfjs ships CommonJS for Node: its exports may arrive as the default export only.
+      return ns.default !== undefined && (ns as Record<string, unknown>).version === undefined ? ns.default : ns
+    } catch (err) {
+      throw new OmegaError('E_UNSUPPORTED', `${specifier} could not be loaded (${(err as Error).message}); run "npm install @tensorflow/tfjs" (or ${specifier})`, { cause: err })
+    }
   }
+  const [core, layers] = await Promise.all([load<typeof Core>('@tensorflow/tfjs-core'), load<typeof Layers>('@tensorflow/tfjs-layers')])
+  return { ...core, loadLayersModel: layers.loadLayersModel }
 }
 
 /** Registers (by importing its package) and selects a backend; false if absent and not required. */
 async function use(tf: Tf, backend: TfjsBackendName, required: boolean): Promise<boolean> {
   const specifier = PACKAGE[backend]
   try {
-    if (backend !== 'cpu') await import(specifier)
+    await import(specifier)
     if (await tf.setBackend(backend)) {
       // The cpu backend's first write tells Node users to install tfjs-node, which downloads
       // libtensorflow at install and fails offline; omega chose cpu knowingly (once per worker otherwise).

@@ -1,6 +1,6 @@
 // What fit and partialFit take in `params`, checked before tfjs sees it, and the training history
 // as the JSON stored in attributes.metrics.
-import type * as TF from '@tensorflow/tfjs'
+import type * as TF from '@tensorflow/tfjs-core'
 import { errors, isPlainObject, type JsonObject, type JsonValue } from '@omega/core'
 import type { Tf } from './tfjs-runtime.js'
 
