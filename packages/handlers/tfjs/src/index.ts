@@ -12,7 +12,7 @@ import { TfjsLayersHandler } from './tfjs-handler.js'
 
 export { TfjsLayersHandler } from './tfjs-handler.js'
 export { isLayersModel, type LayersModelLike, type SymbolicTensorLike } from './layers-model-like.js'
-export { tfjsBackend, type TfjsBackendName } from './tfjs-runtime.js'
+export { tfjsBackend, type TfjsBackendName } from './tfjs-backend.js'
 export type { FitParams, CompileParams } from './training-options.js'
 
 /** Registers the `tfjs.layers` handler at built-in priority. */

@@ -16,7 +16,8 @@ import {
 import { loadModel, modelArtifacts, ownOptimizer } from './layers-artifacts.js'
 import { isLayersModel, type LayersModelLike } from './layers-model-like.js'
 import { fromTf, inputTensors, targetTensors } from './tensor-conversion.js'
-import { fitParams, historyMetrics, optimizer, type FitParams } from './training-options.js'
+import { optimizer } from './optimizers.js'
+import { fitParams, historyMetrics, type FitParams } from './training-options.js'
 import { loadTf, type Tf } from './tfjs-runtime.js'
 
 /** The training history of a model's last fit, until the runtime stores it as attributes.metrics. */

@@ -2,9 +2,7 @@ import { isMainThread } from 'node:worker_threads'
 import type * as Core from '@tensorflow/tfjs-core'
 import type * as Layers from '@tensorflow/tfjs-layers'
 import { OmegaError, isMissingPackage } from '@omega/core'
-
-/** The TensorFlow.js backends omega runs on: pure JS, WebAssembly, or libtensorflow through tfjs-node. */
-export type TfjsBackendName = 'cpu' | 'wasm' | 'tensorflow'
+import type { TfjsBackendName } from './tfjs-backend.js'
 
 /** @internal The tfjs this thread uses: tfjs-core's API plus tfjs-layers' loader. */
 export type Tf = typeof Core & Pick<typeof Layers, 'loadLayersModel'>
@@ -13,15 +11,6 @@ const BACKENDS: readonly TfjsBackendName[] = ['cpu', 'wasm', 'tensorflow']
 const PACKAGE: Record<TfjsBackendName, string> = { cpu: '@tensorflow/tfjs-backend-cpu', wasm: '@tensorflow/tfjs-backend-wasm', tensorflow: '@tensorflow/tfjs-node' }
 
 let loading: Promise<Tf> | undefined
-
-/**
- * The backend this thread's TensorFlow.js runs on, once omega has initialised it.
- *
- * @throws {OmegaError} E_UNSUPPORTED if `OMEGA_TFJS_BACKEND` forces a backend whose package is not installed or does not load
- */
-export async function tfjsBackend(): Promise<TfjsBackendName> {
-  return (await loadTf()).getBackend() as TfjsBackendName
-}
 
 /**
  * @internal

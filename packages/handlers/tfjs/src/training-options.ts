@@ -1,8 +1,6 @@
 // What fit and partialFit take in `params`, checked before tfjs sees it, and the training history
 // as the JSON stored in attributes.metrics.
-import type * as TF from '@tensorflow/tfjs-core'
 import { errors, isPlainObject, type JsonObject, type JsonValue } from '@omega/core'
-import type { Tf } from './tfjs-runtime.js'
 
 /** `params.compile`: compiles an uncompiled model (or recompiles one) before fitting. */
 export interface CompileParams {
@@ -71,29 +69,6 @@ function compileParams(value: JsonValue): CompileParams {
   if (typeof loss !== 'string' && !isNames(loss)) throw errors.invalidArgument(`params.compile.loss must be a loss name or one per output, as in ${example}`)
   if (metrics !== undefined && !isNames(metrics)) throw errors.invalidArgument('params.compile.metrics must be an array of metric names')
   return value as unknown as CompileParams
-}
-
-/** The tfjs optimizer `compile` names, with its learning rate if one is given. */
-export function optimizer(tf: Tf, compile: CompileParams): TF.Optimizer | string {
-  const name = compile.optimizer.toLowerCase()
-  if (compile.learningRate === undefined && name !== 'momentum') return name
-  const lr = compile.learningRate ?? 0.01
-  switch (name) {
-    case 'sgd':
-      return tf.train.sgd(lr)
-    case 'momentum':
-      return tf.train.momentum(lr, 0.9)
-    case 'adam':
-      return tf.train.adam(lr)
-    case 'adamax':
-      return tf.train.adamax(lr)
-    case 'adagrad':
-      return tf.train.adagrad(lr)
-    case 'adadelta':
-      return tf.train.adadelta(lr)
-    default:
-      return tf.train.rmsprop(lr)
-  }
 }
 
 /** A metric value as JSON: non-finite values (a diverged loss) as the strings "NaN", "Infinity", "-Infinity". */
