@@ -11,6 +11,7 @@ import { scriptsScope } from './scope-scripts.js'
 import { faststoreScope } from './scope-faststore.js'
 import { trackingScope } from './scope-tracking.js'
 import { s3Scope } from './scope-s3.js'
+import { tfjsScope } from './scope-tfjs.js'
 import type { Row } from './stats.js'
 
 const { values } = parseArgs({
@@ -28,6 +29,7 @@ const scopes: Record<string, () => Promise<Row[]>> = {
   faststore: faststoreScope,
   tracking: trackingScope,
   s3: s3Scope,
+  tfjs: tfjsScope,
 }
 const chosen = values.scope === 'all' ? Object.keys(scopes) : values.scope!.split(',')
 const results: Record<string, Row[]> = {}

@@ -113,4 +113,14 @@ describe('examples', () => {
       await server.stop()
     }
   }, 120_000)
+
+  it('tfjs: put an unfitted network, fit it on the pool by dataset name, predict, score, partialFit', () => {
+    const out = run('tfjs.ts')
+    expect(out).toMatch(/cancer-net@1: tfjs\.layers, compiled true, 2568 weight bytes/)
+    expect(out).toMatch(/fitted cancer-net@2 on the pool \((cpu|wasm)\): loss 0\.\d+ -> 0\.\d+, val_acc 0\.[89]\d\d after 20 epochs/)
+    expect(out).toMatch(/predicted 569 rows; accuracy vs target: 0\.9\d\d/)
+    expect(out).toMatch(/row 0 in-process on cpu: the same probability as on the pool/)
+    expect(out).toContain('partialFit over 3 chunks -> cancer-net@3')
+    expect(out).toContain('predict 3 features -> E_DATA_SHAPE')
+  })
 })

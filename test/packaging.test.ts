@@ -119,9 +119,15 @@ function installScripts(appDir: string): string[] {
 
 /**
  * Install scripts that are known to fetch nothing: classic-level's only builds from source when no
- * shipped prebuild fits the platform; protobufjs' (under onnxruntime-web) checks its CLI's version.
+ * shipped prebuild fits the platform; protobufjs' (under onnxruntime-web) checks its CLI's version;
+ * core-js' (under @tensorflow/tfjs) prints a banner.
  */
-const SAFE_INSTALL_SCRIPTS = [/^classic-level install: node-gyp-build$/, /^protobufjs postinstall: node scripts\/postinstall$/]
+const SAFE_INSTALL_SCRIPTS = [
+  /^classic-level install: node-gyp-build$/,
+  /^protobufjs postinstall: node scripts\/postinstall$/,
+  // core-js (under @tensorflow/tfjs) prints a funding banner.
+  /^core-js postinstall: node -e "try\{require\('\.\/postinstall'\)\}catch\(e\)\{\}"$/,
+]
 
 /** Opens an s3:// store at an endpoint where nothing listens; prints the error's code and message. */
 const S3_OPEN = `
@@ -158,10 +164,11 @@ describe('[slow] packaging: omega installed from its tarballs with plain npm', (
   afterAll(() => {
     rmSync(work, { recursive: true, force: true })
     if (Object.keys(sizes).length > 0) console.log(`installed sizes: ${Object.entries(sizes).map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(1)} MB`).join(', ')}`)
-  }, 120_000)
+    // Removing ~700 MB of installed apps (the TensorFlow.js ones are the largest) outlasts the default hook timeout on a busy machine.
+  }, 180_000)
 
   it('every tarball is complete: no workspace:/catalog: ranges, every entry file present, no dangling .d.ts import', () => {
-    expect([...tarballs.keys()].sort()).toEqual(expect.arrayContaining(['@omega/core', '@omega/omega', '@omega/onnx', '@omega/level', '@omega/fs', '@omega/pool', '@omega/mljs']))
+    expect([...tarballs.keys()].sort()).toEqual(expect.arrayContaining(['@omega/core', '@omega/omega', '@omega/onnx', '@omega/tfjs', '@omega/level', '@omega/fs', '@omega/pool', '@omega/mljs']))
     for (const [name, file] of tarballs) {
       const { files, json } = tarball(file)
       for (const field of DEP_FIELDS) {
@@ -186,7 +193,7 @@ describe('[slow] packaging: omega installed from its tarballs with plain npm', (
       expect(existsSync(join(dir, 'node_modules/onnxruntime-web')), 'onnxruntime-web is not installed').toBe(false)
       // What the apps add for their own code: Node's types, and apache-arrow for the CJS app's own tables.
       run('npm', ['install', '--no-audit', '--no-fund', '@types/node@^20.19.0', 'apache-arrow@21.2.0'], { cwd: dir })
-      for (const f of ['esm-app.mjs', 'cjs-app.cjs', 'typed-app.ts', 'typed-cjs-app.cts']) copyFileSync(join(here, f), join(dir, f))
+      for (const f of ['esm-app.mjs', 'cjs-app.cjs', 'typed-app.ts', 'typed-cjs-app.cts', 'tfjs-missing-app.mjs']) copyFileSync(join(here, f), join(dir, f))
       copyFileSync(join(here, 'tsconfig.app.json'), join(dir, 'tsconfig.json'))
     }, 300_000)
 
@@ -222,6 +229,13 @@ describe('[slow] packaging: omega installed from its tarballs with plain npm', (
         ],
         types: ['Dictionary<Int32, Utf8>', 'Timestamp<MILLISECOND>', 'Float64'],
       })
+    })
+
+    it('a TensorFlow.js model without @omega/tfjs installed: E_UNSUPPORTED saying which package to install, nothing stored', () => {
+      expect(existsSync(join(dir, 'node_modules/@tensorflow')), '@tensorflow/* is not installed').toBe(false)
+      const out = JSON.parse(run('node', ['tfjs-missing-app.mjs'], { cwd: dir })) as { code: string; message: string; exists: boolean }
+      expect(out).toMatchObject({ code: 'E_UNSUPPORTED', exists: false })
+      expect(out.message).toContain('npm install @omega/tfjs')
     })
 
     it('a strict TypeScript app (skipLibCheck: false, ESM and CJS) type-checks against the installed declarations', () => {
@@ -280,6 +294,41 @@ describe('[slow] packaging: omega installed from its tarballs with plain npm', (
       expect(out.label).toEqual(f.test.expected.label.slice(0, 5))
       expect(out.pooled).toEqual(f.test.expected.label.slice(0, 5))
       out.probabilities.flat().forEach((p, i) => expect(Math.abs(p - f.test.expected.probabilities.flat()[i]!)).toBeLessThan(1e-5))
+    })
+  })
+  it('@omega/omega + @omega/tfjs alone: npm installs the tfjs peers it needs (core, layers, cpu backend), not the whole @tensorflow/tfjs', () => {
+    const dir = app('tfjs-min', { '@omega/omega': '*', '@omega/tfjs': '*' })
+    sizes['@omega/omega + @omega/tfjs'] = sizeOf(join(dir, 'node_modules'))
+    for (const pkg of ['tfjs-core', 'tfjs-layers', 'tfjs-backend-cpu']) expect(existsSync(join(dir, 'node_modules/@tensorflow', pkg)), pkg).toBe(true)
+    for (const pkg of ['tfjs', 'tfjs-backend-webgl', 'tfjs-node', 'tfjs-backend-wasm']) expect(existsSync(join(dir, 'node_modules/@tensorflow', pkg)), pkg).toBe(false)
+    expect(run('node', ['--input-type=module', '-e', "console.log(await (await import('@omega/tfjs')).tfjsBackend())"], { cwd: dir }).trim()).toBe('cpu')
+  }, 300_000)
+
+  describe('the TensorFlow.js install: @omega/omega, @omega/tfjs and @tensorflow/tfjs, without wasm or tfjs-node', () => {
+    let dir: string
+    beforeAll(() => {
+      dir = app('tfjs', { '@omega/omega': '*', '@omega/tfjs': '*', '@tensorflow/tfjs': '^4.22.0' })
+      sizes['@omega/omega + @omega/tfjs + @tensorflow/tfjs'] = sizeOf(join(dir, 'node_modules'))
+      for (const f of ['tfjs-app.mjs', 'tfjs-cjs-app.cjs']) copyFileSync(join(here, f), join(dir, f))
+    }, 300_000)
+
+    it('installs neither tfjs-node (it downloads libtensorflow) nor the wasm backend, and runs no install script that could download anything', () => {
+      expect(existsSync(join(dir, 'node_modules/@tensorflow/tfjs-node'))).toBe(false)
+      expect(existsSync(join(dir, 'node_modules/@tensorflow/tfjs-backend-wasm'))).toBe(false)
+      expect(installScripts(dir).filter((s) => !SAFE_INSTALL_SCRIPTS.some((safe) => safe.test(s)))).toEqual([])
+    })
+
+    it('an ES module app puts a network, fits it on the worker pool on the cpu backend, and predicts bit for bit', () => {
+      const X = [[0, 0, 1, 1], [1, 1, 0, 0], [0, 1, 0, 1], [1, 0, 1, 0], [0, 0, 0, 1], [1, 1, 1, 0], [0, 1, 1, 1], [1, 0, 0, 0]]
+      const y = [0, 1, 0, 1, 0, 1, 0, 1]
+      const out = JSON.parse(run('node', ['tfjs-app.mjs', JSON.stringify(X), JSON.stringify(y)], { cwd: dir })) as Record<string, unknown>
+      expect(out).toEqual({ backend: 'cpu', kind: 'tfjs.layers', version: 2, trainedOn: 'cpu', losses: 5, lastEpoch: 5, shape: [8, 1], same: true, compiled: true })
+    })
+
+    it('a CommonJS app requires @omega/omega, @omega/tfjs and tfjs, and its model round-trips', () => {
+      const child = spawnSync('node', ['tfjs-cjs-app.cjs'], { cwd: dir, env: cleanEnv(), encoding: 'utf8' })
+      expect(child.status, child.stderr).toBe(0)
+      expect(JSON.parse(child.stdout)).toEqual({ kind: 'tfjs.layers', recognised: true, same: true })
     })
   })
 })

@@ -1,7 +1,7 @@
 /**
  * The plugin that makes `@omega/omega` batteries-included: the LevelDB (default), fs and memory
  * stores, the ml.js estimators and the worker-pool runtime, plus the framework handlers the
- * application has installed (`@omega/onnx`), all at built-in priority so that user plugins win. It
+ * application has installed (`@omega/onnx`, `@omega/tfjs`), all at built-in priority so that user plugins win. It
  * is named by URL, so worker threads load exactly the same set.
  *
  * @packageDocumentation

@@ -26,6 +26,16 @@ const OPTIONAL_PLUGINS: readonly OptionalPlugin[] = [
     framework: 'ONNX models',
     recognises: (value) => value instanceof Uint8Array || (isFileRef(value) && value.path.toLowerCase().endsWith('.onnx')),
   },
+  {
+    specifier: '@omega/tfjs',
+    kind: 'tfjs.layers',
+    stores: ['models'],
+    framework: 'TensorFlow.js models',
+    // A layers model by shape (any copy of tfjs), as @omega/tfjs recognises it.
+    recognises: (value) =>
+      typeof value === 'object' && value !== null && Array.isArray((value as { layers?: unknown }).layers) &&
+      ['save', 'predict', 'fit', 'compile', 'getConfig'].every((m) => typeof (value as Record<string, unknown>)[m] === 'function'),
+  },
 ]
 
 /**

@@ -86,6 +86,12 @@ export interface ModelHandler<M = unknown> extends Handler<M> {
    * concurrent calls into one task (dynamic batching). Absent means no.
    */
   rowIndependent?(kindMeta: JsonObject): boolean
+
+  /**
+   * What the last fit or partialFit of this live model measured (a neural network's loss per
+   * epoch), stored as `attributes.metrics` of the version the runtime commits. Plain JSON.
+   */
+  metrics?(model: M): JsonObject | undefined
   /** Hyper-parameters of a model and a copy with others set, for gridsearch. */
   params?(model: M): JsonObject
   withParams?(model: M, params: JsonObject): Promise<M>

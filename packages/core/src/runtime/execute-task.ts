@@ -4,7 +4,7 @@ import { collectBytes } from '../backend/hashing.js'
 import { Tensor } from '../data/tensor.js'
 import type { HandlerContext, ModelHandler, StoredArtifacts } from '../handler/handler.js'
 import type { HandlerRegistry } from '../handler/handler-registry.js'
-import type { ModelCache } from './model-cache.js'
+import { releaseModel, type ModelCache } from './model-cache.js'
 import { executeScriptTask } from './execute-script.js'
 import { score, takeRows } from './scoring.js'
 import { asTensor, decodeInput, encodeTensor, type ModelInput } from './task-codec.js'
@@ -79,7 +79,12 @@ async function execute(task: ModelTask, env: ExecutionEnv, live: LiveInputs, onP
     case 'partialFit': {
       if (Object.keys(params).length > 0 && handler.withParams) model = await handler.withParams(model, params)
       const fitted = await handler[task.op]!(model, need(X, 'X'), Y, call)
-      result = await modelResult(handler, fitted, context)
+      try {
+        result = await modelResult(handler, fitted, context)
+      } finally {
+        // A fitted copy is never cached: free what it holds (tfjs variables) once it is bytes.
+        await releaseModel(fitted)
+      }
       break
     }
     case 'predict': {
@@ -115,6 +120,7 @@ async function execute(task: ModelTask, env: ExecutionEnv, live: LiveInputs, onP
       } else {
         throw errors.unsupported(`${task.model.kind} has no score(); pass gridsearch({ scoring: 'accuracy' | 'r2' | 'neg_mean_squared_error' })`)
       }
+      await releaseModel(fitted)
       result = { type: 'number', value }
       break
     }
@@ -139,7 +145,8 @@ async function modelResult(handler: ModelHandler, model: unknown, context: Handl
   for (const [name, source] of Object.entries(artifacts.parts)) {
     parts[name] = source instanceof Uint8Array ? source : await collectBytes(source)
   }
-  return { type: 'model', kind: handler.kind, kindMeta: artifacts.kindMeta, parts }
+  const metrics = handler.metrics?.(model)
+  return { type: 'model', kind: handler.kind, kindMeta: artifacts.kindMeta, parts, ...(metrics && { metrics }) }
 }
 
 /** A handler's view of parts already in memory (the main thread read and verified them). */

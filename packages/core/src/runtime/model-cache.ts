@@ -1,6 +1,6 @@
 /**
  * A bounded LRU of deserialised models keyed by sha256, so a hot model is not re-parsed on every
- * call. Evicted values get `close()` if they have one (ONNX sessions hold native memory).
+ * call. Evicted values are released (see {@link releaseModel}).
  */
 export class ModelCache {
   readonly #entries = new Map<string, unknown>()
@@ -22,7 +22,7 @@ export class ModelCache {
     while (this.#entries.size > this.capacity) {
       const [oldest, evicted] = this.#entries.entries().next().value as [string, unknown]
       this.#entries.delete(oldest)
-      void release(evicted)
+      void releaseModel(evicted)
     }
   }
 
@@ -33,11 +33,16 @@ export class ModelCache {
   async clear(): Promise<void> {
     const values = [...this.#entries.values()]
     this.#entries.clear()
-    await Promise.all(values.map(release))
+    await Promise.all(values.map(releaseModel))
   }
 }
 
-async function release(value: unknown): Promise<void> {
-  const close = (value as { close?: () => unknown } | null)?.close
-  if (typeof close === 'function') await Promise.resolve(close.call(value)).catch(() => undefined)
+/**
+ * Frees what a live model holds outside the JS heap: `close()` (ONNX sessions, native memory) or
+ * else `dispose()` (TensorFlow.js models, their weight tensors). Errors are ignored.
+ */
+export async function releaseModel(value: unknown): Promise<void> {
+  const v = value as { close?: () => unknown; dispose?: () => unknown } | null
+  const free = typeof v?.close === 'function' ? v.close : typeof v?.dispose === 'function' ? v.dispose : undefined
+  if (free) await Promise.resolve().then(() => free.call(value)).catch(() => undefined)
 }

@@ -289,7 +289,7 @@ export class ModelProxy {
     const xName = atVersion(given, xMeta.version)
     const yName = givenY === undefined ? undefined : atVersion(givenY, yMeta!.version)
     const ys = yName === undefined ? undefined : this.ctx.datasets.iter(yName, { ...(signal && { signal }) })[Symbol.asyncIterator]()
-    let current = { kind: meta.kind, kindMeta: meta.kindMeta, parts: await this.ctx.models.parts(meta, signal) }
+    let current: { kind: string; kindMeta: JsonObject; parts: Record<string, Uint8Array>; metrics?: JsonObject } = { kind: meta.kind, kindMeta: meta.kindMeta, parts: await this.ctx.models.parts(meta, signal) }
     let rows = 0
     let chunks = 0
     let features: ResolvedInput['features'] | undefined
@@ -303,7 +303,8 @@ export class ModelProxy {
       const step = { ...meta, kind: current.kind, kindMeta: current.kindMeta }
       const result = await this.run('partialFit', step, { x, y, params: options.params, parts: current.parts }, options, signal)
       if (result.type !== 'model') throw errors.unsupported('partialFit returned no model')
-      current = { kind: result.kind, kindMeta: result.kindMeta, parts: { ...result.parts } }
+      // The last chunk's metrics describe the model committed.
+      current = { kind: result.kind, kindMeta: result.kindMeta, parts: { ...result.parts }, ...(result.metrics && { metrics: result.metrics }) }
       rows += chunk.numRows
       chunks++
       options.onProgress?.({ done: chunks, ...(total !== undefined && { total }), message: `${rows} rows` })
@@ -376,7 +377,7 @@ export class ModelProxy {
     const refitOf = attributes.refitOf && { ...attributes.refitOf, same: sameModel(result.parts, attributes.refitOf.sha256 as string) }
     return await this.ctx.models.commitArtifacts(meta.name, result.kind, result, {
       parent: meta.version!,
-      attributes: { dataset: attributes.dataset, features, ...(attributes.gridsearch && { gridsearch: attributes.gridsearch }), ...(refitOf && { refitOf }) },
+      attributes: { dataset: attributes.dataset, features, ...(result.metrics && { metrics: result.metrics }), ...(attributes.gridsearch && { gridsearch: attributes.gridsearch }), ...(refitOf && { refitOf }) },
       ...(signal && { signal }),
     })
   }

@@ -75,7 +75,7 @@ export type TaskResult =
   | { readonly type: 'tensor'; readonly data: EncodedData }
   | { readonly type: 'tensors'; readonly data: Readonly<Record<string, EncodedData>> }
   | { readonly type: 'number'; readonly value: number }
-  | { readonly type: 'model'; readonly kind: string; readonly kindMeta: JsonObject; readonly parts: Readonly<Record<string, Uint8Array>> }
+  | { readonly type: 'model'; readonly kind: string; readonly kindMeta: JsonObject; readonly parts: Readonly<Record<string, Uint8Array>>; readonly metrics?: JsonObject }
   /** A script's return value, as wire data (rpc/wire.ts). */
   | { readonly type: 'value'; readonly value: unknown }
 
