@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { Omega } from '@omega/omega'
+import type { Omega } from '@omega/core'
 import { Output, type GlobalOptions, type Streams } from './output.js'
 
 /** What a command's handler receives besides its positional arguments. */
@@ -17,6 +17,8 @@ export type Handler = (ctx: ActionContext, args: readonly unknown[]) => Promise<
 
 /** Opens the store a command names: `--store`, else `$OMEGA_STORE`, else omega's default ($OMEGA_HOME or ./.omega). */
 export async function openOmega(globals: GlobalOptions, store = globals.store ?? process.env.OMEGA_STORE, bucket = globals.bucket): Promise<Omega> {
+  // Loaded on first use: help, version and usage errors do not pay for the stores and handlers.
+  const { Omega } = await import('@omega/omega')
   return (await Omega.open({
     ...(store !== undefined && store !== '' && { store }),
     ...(bucket !== undefined && { bucket }),

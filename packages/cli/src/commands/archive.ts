@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander'
-import { OmegaError } from '@omega/omega'
+import { OmegaError } from '@omega/core'
 import { action } from '../action.js'
 import { positiveInt } from '../key-values.js'
 import type { Streams } from '../output.js'

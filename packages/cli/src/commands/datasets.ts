@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { JsonObject } from '@omega/omega'
+import type { JsonObject } from '@omega/core'
 import { action, type ActionContext } from '../action.js'
 import { collectKeyValue, jsonObject, positiveInt } from '../key-values.js'
 import type { Streams } from '../output.js'

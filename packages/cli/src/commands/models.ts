@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { errors, type JsonObject } from '@omega/omega'
+import { errors, type JsonObject } from '@omega/core'
 import { action } from '../action.js'
 import { jsonObject } from '../key-values.js'
 import { toJsonText, type Streams } from '../output.js'

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { OmegaError, isMissingPackage, type Omega } from '@omega/omega'
+import { OmegaError, isMissingPackage, type Omega } from '@omega/core'
 import { action } from '../action.js'
 import { positiveInt } from '../key-values.js'
 import type { Streams } from '../output.js'

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { errors, type Omega, type VersionedStore } from '@omega/omega'
+import { errors, type Omega, type VersionedStore } from '@omega/core'
 import { action, openOmega } from '../action.js'
 import type { Streams } from '../output.js'
 
