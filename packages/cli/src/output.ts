@@ -62,7 +62,7 @@ function humanText(value: unknown): string {
 /** The exit code and message of a failure: 2 for an OmegaError (or any other error), with its code. */
 export function describeFailure(err: unknown): { code: string; message: string } {
   if (OmegaError.is(err)) return { code: err.code, message: err.message }
-  return { code: 'E_INTERNAL', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }
+  return { code: 'internal error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }
 }
 
 /** A usage error found after parsing (a missing argument that depends on another): exit code 1. */

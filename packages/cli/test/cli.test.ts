@@ -139,10 +139,10 @@ describe('omega (the binary)', { timeout: 300_000 }, () => {
   it('exit codes: usage 1, OmegaError 2 with its code and message on stderr (JSON with --json), nothing half-written', async () => {
     const dir = tempDir('omega-cli-')
     const store = `fs:${join(dir, 'store')}`
-    for (const args of [['nope'], ['datasets', 'put', '--nope', 'a', 'b'], ['datasets', 'put', 'only-one-arg'], ['runtime', 'model', 'm', 'explode', 'X'], ['--runtime', 'gpu', 'models', 'list']]) {
+    for (const args of [['nope'], ['datasets', 'put', '--nope', 'a', 'b'], ['datasets', 'put', 'only-one-arg'], ['runtime', 'model', 'm', 'explode', 'X'], ['--runtime', 'gpu', 'models', 'list'], ['datasets', 'put', IRIS_CSV, 'x', '--csv', 'nope=1'], ['runtime', 'model', 'm', 'score', 'X']]) {
       const ran = await omega(['--store', store, ...args])
       expect(ran.code, args.join(' ')).toBe(1)
-      expect(ran.stderr).toMatch(/error: /)
+      expect(ran.stderr).toMatch(/^error: |^omega: usage: /m)
       expect(ran.stdout).toBe('')
     }
     expect((await omega(['--help'])).code).toBe(0)

@@ -2,10 +2,13 @@ import type { Command } from 'commander'
 import type { JsonObject } from '@omega/core'
 import { action, type ActionContext } from '../action.js'
 import { collectKeyValue, jsonObject, positiveInt } from '../key-values.js'
-import type { Streams } from '../output.js'
+import { UsageError, type Streams } from '../output.js'
 import { startProgress } from '../progress.js'
 import { encodeValue, formatOf, readJsonFile, readTableFile, requireFile, writeAtomic } from '../table-files.js'
 import { addStoreCommands } from './store-commands.js'
+
+/** The options of `readCsv` that `--csv key=value` may set. */
+const CSV_KEYS = ['delimiter', 'chunkSize', 'types', 'columns']
 
 /** `omega datasets …`: put and get files (CSV, Arrow IPC, Parquet, JSON, any file), plus the shared store commands. */
 export function datasetsCommand(program: Command, streams: Streams): void {
@@ -45,6 +48,8 @@ async function put(ctx: ActionContext, file: string, name: string): Promise<void
   let meta
   if (format === 'csv') {
     const csv = ctx.opts.csv as Record<string, unknown>
+    const unknown = Object.keys(csv).filter((k) => !CSV_KEYS.includes(k))
+    if (unknown.length > 0) throw new UsageError(`unknown --csv option(s) ${unknown.join(', ')}: use ${CSV_KEYS.join(', ')}`)
     const delimiter = file.toLowerCase().endsWith('.tsv') ? { delimiter: '\t' } : {}
     const bar = startProgress(ctx.out, `import ${name}`, size, 'bytes')
     try {

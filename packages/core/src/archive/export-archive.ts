@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { OmegaError, errors, throwIfAborted } from '../errors.js'
+import { isGlob } from '../names/glob.js'
 import type { StorageBackend } from '../backend/storage-backend.js'
 import { storedArtifacts } from '../store/commit.js'
 import type { Metadata } from '../store/metadata.js'
@@ -144,7 +145,8 @@ async function plan(host: ArchiveHost, patterns: readonly string[], versions: 'a
   const seen = new Set<string>()
   for (const pattern of patterns) {
     const { store, glob } = storeOf(host.stores, pattern)
-    const names = await store.list(glob)
+    // A name given exactly is exported even if hidden (.x) or temp (_x); a glob skips those, as list() does.
+    const names = await store.list(glob, isGlob(glob) ? {} : { hidden: true, includeTemp: true })
     if (names.length === 0) throw errors.notFound(`no object in om.${store.store} matches`, glob, host.bucket, 'nothing was exported')
     for (const name of names) {
       throwIfAborted(signal)
