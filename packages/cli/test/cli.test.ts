@@ -47,8 +47,9 @@ const irisTargets = async (): Promise<number[]> =>
     .slice(1)
     .map((l) => Number(l.split(',').at(-1)))
 
-// Each spawn loads the library afresh (about 0.4 s of CPU, several seconds on a loaded machine).
-describe('omega (the binary)', { timeout: 300_000 }, () => {
+// Each spawn loads the library afresh (about 0.4 s of CPU, several seconds on a loaded machine);
+// the tests use separate stores and run concurrently.
+describe.concurrent('omega (the binary)', { timeout: 300_000 }, () => {
   it('the README session: import iris CSV, put an ONNX model, predict, export, import into a second store', async () => {
     const dir = tempDir('omega-cli-')
     const store = `level:${join(dir, 'dev')}`

@@ -6,7 +6,7 @@ import { csvTables, isTensor, type DataArg, type JsonObject, type JsonValue, typ
 import { action, type ActionContext } from '../action.js'
 import { collectKeyValue, positiveInt } from '../key-values.js'
 import { UsageError, type Streams } from '../output.js'
-import { startProgress } from '../progress.js'
+import { startProgress, type Progress } from '../progress.js'
 import { formatOf, readJsonFile, readTableFile } from '../table-files.js'
 
 const OPERATIONS = ['fit', 'partialFit', 'predict', 'predictProba', 'transform', 'score', 'gridsearch'] as const
@@ -50,11 +50,15 @@ async function call(ctx: ActionContext, name: string, op: Operation, xText: stri
   const X = await dataArg(xText)
   const Y = yText === undefined ? undefined : await dataArg(yText)
   const params = ctx.opts.param as JsonObject
-  const bar = startProgress(ctx.out, `${op} ${name}`, 1)
+  // Drawn only once the call reports progress (chunks, folds, epochs): a quick predict draws nothing.
+  let bar: Progress | undefined
   const options = {
     ...(Object.keys(params).length > 0 && op !== 'gridsearch' && { params }),
     ...(ctx.opts.timeout !== undefined && { timeoutMs: ctx.opts.timeout as number }),
-    onProgress: (p: { done: number; total?: number }) => bar.update(p.done, p.total),
+    onProgress: (p: { done: number; total?: number }) => {
+      bar ??= startProgress(ctx.out, `${op} ${name}`, p.total ?? p.done)
+      bar.update(p.done, p.total)
+    },
   }
   const model = om.runtime.model(name)
   const needY = (): DataArg => {
@@ -93,7 +97,7 @@ async function call(ctx: ActionContext, name: string, op: Operation, xText: stri
         break
     }
   } finally {
-    bar.stop()
+    bar?.stop()
   }
   const shown = plain(result)
   ctx.out.data({ model: name, result: shown }, humanResult(shown))
