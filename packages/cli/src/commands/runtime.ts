@@ -117,6 +117,10 @@ function humanResult(value: unknown): string | undefined {
   const cell = (v: unknown): string => (Array.isArray(v) ? v.join(',') : String(v))
   if (Array.isArray(value)) return value.map((row) => (Array.isArray(row) ? row.join('\t') : String(row))).join('\n')
   if (typeof value === 'number') return String(value)
+  const meta = value as { name?: unknown; version?: unknown; kind?: unknown; prefix?: unknown } | null
+  if (meta && typeof meta.name === 'string' && typeof meta.kind === 'string') {
+    return `stored ${meta.prefix === 'data/' ? 'dataset' : 'model'} ${meta.name}@${String(meta.version)} (${meta.kind})`
+  }
   if (value && typeof value === 'object' && Object.values(value).every(Array.isArray)) {
     const columns = Object.entries(value as Record<string, unknown[]>)
     const rows = Math.max(...columns.map(([, v]) => v.length))
