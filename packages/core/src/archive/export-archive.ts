@@ -22,7 +22,7 @@ import {
 } from './archive-manifest.js'
 import { isTarGz, packDir } from './tar-gz.js'
 
-/** What export and import read and write: one bucket's stores over one backend. @internal */
+/** What export and import read and write: one bucket's stores over one backend (not exported from the package). */
 export interface ArchiveHost {
   readonly stores: readonly ObjectStore[]
   readonly backend: StorageBackend

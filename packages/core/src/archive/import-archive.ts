@@ -15,8 +15,9 @@ export interface ImportOptions {
   readonly bucket?: string
   /**
    * Import each archived version as a new version on top of what the target holds (as `promote`
-   * does), with `attributes.promotedFrom = { store, bucket, name, version, sha256 }` of the source.
-   * Without it the objects must not exist in the target, and versions keep their numbers.
+   * does), with `attributes.promotedFrom = { store, bucket, name, version, sha256, archive }` of the
+   * source; an unversioned object (a script, a job) is replaced. Without it the objects must not
+   * exist in the target, and versions keep their numbers.
    * @default false
    */
   readonly promote?: boolean
@@ -132,7 +133,8 @@ function targetOf(host: ArchiveHost, object: ArchivedObject, label: string): Obj
   const store = host.stores.find((s) => s.prefix === object.prefix)
   if (!store) throw errors.unsupported(`archive "${label}" holds "${object.prefix}${object.name}", but this instance has no store with prefix "${object.prefix}"; nothing was imported`)
   if ((store instanceof VersionedStore) !== object.versioned) {
-    throw errors.unsupported(`archive "${label}": "${object.prefix}${object.name}" is ${object.versioned ? '' : 'not '}versioned there but om.${store.store} here is ${object.versioned ? 'not' : ''} versioned; nothing was imported`)
+    const [there, here] = object.versioned ? ['versioned', 'unversioned'] : ['unversioned', 'versioned']
+    throw errors.unsupported(`archive "${label}": "${object.prefix}${object.name}" is ${there} there but om.${store.store} is ${here} here; nothing was imported`)
   }
   return store
 }

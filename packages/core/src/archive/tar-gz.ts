@@ -10,7 +10,7 @@ export function isTarGz(path: string): boolean {
   return /\.(tar\.gz|tgz)$/i.test(path)
 }
 
-/** Packs an archive directory into `file` (gzip, portable headers: no owner, no mtime of this host). */
+/** Packs an archive directory into `file` (gzip; portable headers carry no user or group of this host). */
 export async function packDir(dir: string, file: string): Promise<void> {
   await create({ gzip: true, file, cwd: dir, portable: true }, [MANIFEST_FILE, 'blobs'])
 }
