@@ -12,6 +12,7 @@ import { faststoreScope } from './scope-faststore.js'
 import { trackingScope } from './scope-tracking.js'
 import { s3Scope } from './scope-s3.js'
 import { tfjsScope } from './scope-tfjs.js'
+import { archiveScope } from './scope-archive.js'
 import type { Row } from './stats.js'
 
 const { values } = parseArgs({
@@ -30,6 +31,7 @@ const scopes: Record<string, () => Promise<Row[]>> = {
   tracking: trackingScope,
   s3: s3Scope,
   tfjs: tfjsScope,
+  archive: archiveScope,
 }
 const chosen = values.scope === 'all' ? Object.keys(scopes) : values.scope!.split(',')
 const results: Record<string, Row[]> = {}

@@ -1,4 +1,6 @@
 import type { DependencyContainer } from 'tsyringe'
+import { exportArchive, type ArchiveHost, type ExportOptions, type ExportReport } from './archive/export-archive.js'
+import { importArchive, type ImportOptions, type ImportReport } from './archive/import-archive.js'
 import { CheckedBackend } from './backend/checked-backend.js'
 import type { BackendFactory, StorageBackend } from './backend/storage-backend.js'
 import { createContainer, resolve } from './di/container.js'
@@ -177,6 +179,27 @@ export class Omega implements PluginApi {
     const { refsComplete, ...report } = await fsck(this.#backend, options)
     if (refsComplete && options.repair === true) this.#shared.refsComplete = true
     return report
+  }
+
+  /**
+   * Writes the objects `patterns` match (`['models/iris-*', 'data/iris']`) with their metadata,
+   * versions (`versions: 'all' | 'latest'`, default all) and tags to a directory or `.tar.gz`,
+   * with a manifest of every blob's sha256 and size (SPEC §10).
+   */
+  async export(patterns: string | readonly string[], path: string, options: ExportOptions = {}): Promise<ExportReport> {
+    return await exportArchive(this.#archiveHost(this), patterns, path, options)
+  }
+
+  /**
+   * Imports an archive of {@link Omega.export} into this bucket (or `bucket`): every checksum is
+   * verified before anything is published, and a failure publishes nothing.
+   */
+  async import(path: string, options: ImportOptions = {}): Promise<ImportReport> {
+    return await importArchive(this.#archiveHost(options.bucket === undefined ? this : this.bucket(options.bucket)), path, options)
+  }
+
+  #archiveHost(om: Omega): ArchiveHost {
+    return { stores: [om.models, om.datasets, om.scripts, om.jobs], backend: this.#backend, bucket: om.bucketName, storeUrl: om.models.storeUrl }
   }
 
   /** The store location this instance uses. */
