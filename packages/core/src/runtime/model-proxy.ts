@@ -1,6 +1,7 @@
 import type { RecordBatch, Table } from 'apache-arrow'
 import { OmegaError, errors } from '../errors.js'
 import type { JsonObject } from '../json.js'
+import { fitParams, type FitOptions } from './fit-options.js'
 import { Tensor, type isTensor } from '../data/tensor.js'
 import { isArrowTable } from '../data/arrow.js'
 import { parseName } from '../names/name-grammar.js'
@@ -82,7 +83,9 @@ export class ModelProxy {
   ) {}
 
   /** Fits and stores the fitted model as a new version (parent: the version fitted from). */
-  async fit(X: DataArg, Y?: DataArg, options: ModelRunOptions = {}): Promise<Metadata> {
+  async fit(X: DataArg, Y?: DataArg, fitOptions: FitOptions = {}): Promise<Metadata> {
+    const params = fitParams(fitOptions)
+    const options: ModelRunOptions = params === fitOptions.params ? fitOptions : { ...fitOptions, params }
     return await this.ctx.track(async (signal) => {
       const meta = await this.ctx.version(this.nameRef)
       if (isChunked(X)) throw errors.invalidArgument(`fit takes a whole dataset; use partialFit("${String(X)}") to learn chunk by chunk`)
@@ -95,7 +98,9 @@ export class ModelProxy {
   }
 
   /** Updates the model with one batch, or chunk by chunk for `name#iterchunks:chunksize=N`; stores one new version. */
-  async partialFit(X: DataArg, Y?: DataArg, options: ModelRunOptions = {}): Promise<Metadata> {
+  async partialFit(X: DataArg, Y?: DataArg, fitOptions: FitOptions = {}): Promise<Metadata> {
+    const params = fitParams(fitOptions)
+    const options: ModelRunOptions = params === fitOptions.params ? fitOptions : { ...fitOptions, params }
     return await this.ctx.track(async (signal) => {
       const meta = await this.ctx.version(this.nameRef)
       if (!isChunked(X)) {

@@ -24,7 +24,8 @@ describe.each(['inline', 'pool'] as const)('tfjs on the %s runtime', (runtime) =
     const model = mlp(tf)
     await om.models.put(model, 'mlp')
     model.dispose()
-    const meta = await om.runtime.model('mlp').fit('bc[^target]', 'bc[target]', { params: { epochs: 6, batchSize: 32, validationSplit: 0.2 } })
+    // The top-level training options are shorthand for the same keys in params.
+    const meta = await om.runtime.model('mlp').fit('bc[^target]', 'bc[target]', { epochs: 6, batchSize: 32, validationSplit: 0.2 })
     expect(meta.version).toBe(2)
     expect(meta.parent).toBe(1)
     expect(meta.attributes.dataset).toMatchObject({ Xname: 'bc[^target]', Yname: 'bc[target]', rows: 569, params: { epochs: 6, batchSize: 32, validationSplit: 0.2 } })
