@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { open as openFile, rename, rm } from 'node:fs/promises'
 import { Readable } from 'node:stream'
@@ -14,10 +15,10 @@ import { compileFilter, type Filter } from '../data/filter.js'
 import { ArrowTableHandler, tableLayout, type TableBatchMeta, type TableKindMeta, type TableScan } from '../handler/builtin/arrow-table-handler.js'
 import { parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
-import { commitWith, describeParts, pinsOf, storedArtifacts, type PartWriter, type WrittenParts } from './commit.js'
+import { commitWith, describeParts, storedArtifacts, type PartWriter } from './commit.js'
 import type { Metadata, MetadataDoc } from './metadata.js'
 import type { GetOptions } from './object-store.js'
-import { VersionedStore, keepAttributes, type VersionedPutOptions } from './versioned-store.js'
+import { VersionedStore, keepAttributes, type VersionDoc, type VersionedPutOptions } from './versioned-store.js'
 import { CAS_RETRIES, backoff } from './store-context.js'
 
 /** Options of `om.datasets.put`. */
@@ -315,10 +316,12 @@ export class DatasetStore extends VersionedStore {
 
   /**
    * Publishes a table version built on the latest one (`append`), or from scratch: `produce` writes
-   * the new batches (and, from scratch, the schema); the new version lists the base's parts (with
-   * their holders) and its own. An append that loses the next version number runs again
-   * on the new latest version, so no rows are lost (a CSV import, whose input cannot be replayed,
-   * is E_CONFLICT instead).
+   * the new batches (and, from scratch, the schema). An append's version is a delta: its document
+   * lists only the new batches and parts and refers to its base (version-chain.ts), so it costs
+   * O(new rows) in time and bytes. The base is held before the new version is published, so a
+   * concurrent drop of the base either sees this append or makes it fail with nothing published.
+   * An append that loses the next version number runs again on the new latest version, so no rows
+   * are lost (a CSV import, whose input cannot be replayed, is E_CONFLICT instead).
    */
   async #appendVersion(
     name: string,
@@ -329,37 +332,61 @@ export class DatasetStore extends VersionedStore {
     const handler = this.#tables()
     for (let attempt = 0; ; attempt++) {
       const head = await this.head(name)
-      const base = options.append ? head.latest : undefined
       if (options.append && head.newest > (head.latest?.version ?? 0)) {
         throw errors.invalidArgument(
           `cannot append to "${name}": its latest version ${head.newest} was dropped; put the full table as a new version (e.g. from "${name}@${head.latest?.version ?? 'N'}") and append to that`,
           { name, dropped: head.newest },
         )
       }
-      if (base) this.#tableDoc(base, name)
-      let produced: { schema: Schema; batches: TableBatchMeta[] } | undefined
+      if (options.append && head.latest) this.#tableDoc(head.latest, name)
+      const base = options.append && head.latest ? await this.materialize(head.latest) : undefined
+      const holder = randomUUID()
+      let published: VersionDoc | undefined
       try {
-        const doc = await commitWith(
+        if (base) await this.holdBase(base, holder)
+        let produced: { schema: Schema; batches: TableBatchMeta[] } | undefined
+        published = await commitWith(
           this.ctx.backend,
           options.signal,
           async (write) => {
             produced = await produce(base, write)
           },
           async (written) => {
-            const prior = base ? (base.kindMeta as TableKindMeta).batches : []
-            const kindMeta = handler.kindMeta(produced!.schema, [...prior, ...produced!.batches])
-            // Shared parts keep the holders of the version that wrote them (see VersionedStore.remove).
-            const all: WrittenParts = { ...describeParts({ ...(base?.parts ?? {}), ...written.parts }), pins: { ...pinsOf(base), ...written.pins } }
-            return await this.publishVersion(name, handler.kind, kindMeta, all, { attributes, head, signal: options.signal, exact: options.append === true })
+            const own = handler.kindMeta(produced!.schema, produced!.batches)
+            const publish = { attributes, head, signal: options.signal, exact: options.append === true }
+            if (!base) return await this.publishVersion(name, handler.kind, own, written, publish)
+            const prior = base.kindMeta as TableKindMeta
+            const whole = describeParts({ ...base.parts, ...written.parts })
+            // Only what is new, plus the totals a reader checks the materialised chain against.
+            const delta: JsonObject = { format: Math.max(prior.format ?? 1, own.format ?? 1), rows: prior.rows + own.rows, batches: own.batches }
+            const extra: JsonObject = { size: whole.size, sha256: whole.sha256, base: { version: base.version!, sha256: base.sha256, holder } }
+            return await this.publishVersion(name, handler.kind, delta, written, { ...publish, extra })
           },
         )
-        if (base) await this.checkBase(doc, base)
-        return await this.afterPublish(doc, options.tag)
       } catch (err) {
+        if (base) await this.releaseBase(base as VersionDoc, holder)
         if (!retry || !OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
         await backoff(attempt)
+        continue
       }
+      const full = base ? this.combine(base as VersionDoc, published) : published
+      if (base) this.remember(full)
+      return await this.afterPublish(full, options.tag)
     }
+  }
+
+  protected override canBeBase(doc: JsonObject): boolean {
+    return doc.kind === 'arrow.table'
+  }
+
+  /** A table delta on its materialised base: the batches and parts of both, the base's columns. */
+  protected override combine(base: VersionDoc, delta: VersionDoc): VersionDoc {
+    const prior = base.kindMeta as TableKindMeta
+    const own = delta.kindMeta as Partial<TableKindMeta>
+    const batches = Array.isArray(own.batches) ? own.batches : []
+    const kindMeta: TableKindMeta = { format: Math.max(prior.format ?? 1, own.format ?? 1) as 1 | 2, rows: own.rows as number, columns: prior.columns, batches: [...prior.batches, ...batches] }
+    const { base: _base, ...rest } = delta as VersionDoc & { base?: unknown }
+    return { ...rest, kindMeta, parts: { ...base.parts, ...delta.parts } }
   }
 
   #checkSchema(schema: Schema, table: Table, name: string): void {
