@@ -369,7 +369,7 @@ export class DatasetStore extends VersionedStore {
         await backoff(attempt)
         continue
       }
-      const full = base ? this.combine(base as VersionDoc, published) : published
+      const full = base ? this.combine(base as VersionDoc, [published]) : published
       if (base) this.remember(full)
       return await this.afterPublish(full, options.tag)
     }
@@ -379,14 +379,20 @@ export class DatasetStore extends VersionedStore {
     return doc.kind === 'arrow.table'
   }
 
-  /** A table delta on its materialised base: the batches and parts of both, the base's columns. */
-  protected override combine(base: VersionDoc, delta: VersionDoc): VersionDoc {
+  /** Table deltas on their materialised base: the batches and parts of all, the base's columns. */
+  protected override combine(base: VersionDoc, deltas: readonly VersionDoc[]): VersionDoc {
     const prior = base.kindMeta as TableKindMeta
-    const own = delta.kindMeta as Partial<TableKindMeta>
-    const batches = Array.isArray(own.batches) ? own.batches : []
-    const kindMeta: TableKindMeta = { format: Math.max(prior.format ?? 1, own.format ?? 1) as 1 | 2, rows: own.rows as number, columns: prior.columns, batches: [...prior.batches, ...batches] }
-    const { base: _base, ...rest } = delta as VersionDoc & { base?: unknown }
-    return { ...rest, kindMeta, parts: { ...base.parts, ...delta.parts } }
+    const batches = [...prior.batches]
+    let format = prior.format ?? 1
+    for (const d of deltas) {
+      const own = d.kindMeta as Partial<TableKindMeta>
+      if (Array.isArray(own.batches)) for (const b of own.batches) batches.push(b)
+      format = Math.max(format, own.format ?? 1) as 1 | 2
+    }
+    const last = deltas.at(-1)!
+    const { base: _base, ...rest } = last as VersionDoc & { base?: unknown }
+    const kindMeta: TableKindMeta = { format, rows: (last.kindMeta as Partial<TableKindMeta>).rows as number, columns: prior.columns, batches }
+    return { ...rest, kindMeta, parts: Object.assign({}, base.parts, ...deltas.map((d) => d.parts)) as VersionDoc['parts'] }
   }
 
   #checkSchema(schema: Schema, table: Table, name: string): void {

@@ -37,6 +37,8 @@ export interface Revision {
 /** Attributes that describe one version's provenance and are therefore not copied to the next put. */
 const PER_VERSION_ATTRIBUTES = ['promotedFrom', 'dataset', 'gridsearch', 'metrics', 'features'] as const
 const VERSION_DIGITS = 10
+/** Bases a cold read fetches one by one before it lists the name's version documents at once. */
+const WALK_BY_GETS = 8
 
 export type VersionDoc = MetadataDoc & { version: number }
 
@@ -292,11 +294,13 @@ export abstract class VersionedStore extends ObjectStore {
   }
 
   /**
-   * Combines a materialised base with a delta version stored on it into the full version
-   * (parts and kindMeta). Only stores whose puts write deltas override it.
+   * Combines a materialised base with the delta versions stored on it, oldest first, into the
+   * full version of the last delta (parts and kindMeta). Only stores whose puts write deltas
+   * override it.
    */
-  protected combine(_base: VersionDoc, delta: VersionDoc): VersionDoc {
-    throw errors.unreadableDocument(this.#versionKey(delta.name, delta.version), `a ${this.noun} version cannot extend another`)
+  protected combine(_base: VersionDoc, deltas: readonly VersionDoc[]): VersionDoc {
+    const last = deltas.at(-1)!
+    throw errors.unreadableDocument(this.#versionKey(last.name, last.version), `a ${this.noun} version cannot extend another`)
   }
 
   /**
@@ -315,10 +319,13 @@ export abstract class VersionedStore extends ObjectStore {
     if (hit) return hit
     const chain: VersionDoc[] = [doc]
     let full: VersionDoc | undefined
+    // A long walk reads the name's version documents in one listing instead of one get each.
+    let listed: Map<number, VersionDoc> | undefined
     while (ref) {
       full = cache.get(key(ref.version), ref.sha256)
       if (full) break
-      const base = await this.#contentDoc(doc.name, ref.version)
+      if (!listed && chain.length > WALK_BY_GETS) listed = await this.#contentDocs(doc.name)
+      const base = listed ? listed.get(ref.version) : await this.#contentDoc(doc.name, ref.version)
       if (!base || base.sha256 !== ref.sha256) {
         const what = `${this.noun} "${doc.name}@${chain.at(-1)!.version}" extends version ${ref.version}, which is ${base ? 'another version now' : 'gone'}`
         throw new OmegaError('E_INTEGRITY', `${what}; put the full data again`, { details: { name: doc.name, version: chain.at(-1)!.version, base: ref.version } })
@@ -327,13 +334,14 @@ export abstract class VersionedStore extends ObjectStore {
       if (ref) chain.push(base)
       else full = base
     }
-    const built: VersionDoc[] = []
-    for (let i = chain.length - 1; i >= 0; i--) built.push((full = this.combine(full!, chain[i]!)))
-    if (describeParts(full!.parts).sha256 !== doc.sha256) {
+    chain.reverse()
+    // One pass over the whole chain (combining level by level would copy the part list each time).
+    const result = this.combine(full!, chain)
+    if (describeParts(result.parts).sha256 !== doc.sha256) {
       throw new OmegaError('E_INTEGRITY', `${this.noun} "${doc.name}@${doc.version}": its parts do not add up to its sha256; put the full data again`, { details: { name: doc.name, version: doc.version } })
     }
-    for (const b of built) cache.set(key(b.version), b.sha256, b)
-    return full!
+    cache.set(key(doc.version), doc.sha256, result)
+    return result
   }
 
   /** Remembers a materialised version (a new append's), so the next read or append walks no chain. */
@@ -471,6 +479,19 @@ export abstract class VersionedStore extends ObjectStore {
     if (version !== 1) return undefined
     const legacy = await this.#legacy(name)
     return legacy && this.#asLegacy(legacy.key, legacy.doc)
+  }
+
+  /** Every version of the name that keeps content, by number (see {@link #contentDoc}). */
+  async #contentDocs(name: string): Promise<Map<number, VersionDoc>> {
+    const out = new Map<number, VersionDoc>()
+    for await (const { doc } of this.ctx.backend.meta.list(`${this.key(name)}/@`)) {
+      if (hasContent(doc)) out.set(doc.version as number, doc as unknown as VersionDoc)
+    }
+    if (!out.has(1)) {
+      const v1 = await this.#contentDoc(name, 1)
+      if (v1) out.set(1, v1)
+    }
+    return out
   }
 
   #buildersKey(name: string, version: number): string {
