@@ -174,7 +174,7 @@ export class ModelProxy {
    * names the version refitted and whether the stored bytes are identical (`same`). For a
    * deterministic estimator (a fixed seed) `same` is true: the recorded model is reproduced.
    *
-   * @throws {OmegaError} E_INVALID_ARGUMENT if the version records no fit on stored datasets (inline data, a plain put); E_UNSUPPORTED for gridsearch versions; E_NOT_FOUND if a recorded dataset version or the parent model version was dropped
+   * @throws {OmegaError} E_INVALID_ARGUMENT if the version records no fit on stored datasets (inline data, a plain put); E_UNSUPPORTED for a gridsearch version whose record lacks the grid; E_NOT_FOUND if a recorded dataset version or the parent model version was dropped
    */
   async refit(options: ModelRunOptions = {}): Promise<Metadata> {
     return await this.ctx.track(async (signal) => {
@@ -190,10 +190,16 @@ export class ModelProxy {
       const recordAs = { X: fit.Xname, ...(fit.Yname !== undefined && { Y: fit.Yname }) }
       if (fit.chunks) return await this.#partialFitChunks(from, X, Y, runOptions, signal, { refitOf, recordAs })
       const [x, y] = await this.#inputs(from, X, Y, signal)
-      const result = await this.run(fit.op, from, { x, y, params, parts: await this.ctx.models.parts(from, signal) }, options, signal)
+      const parts = await this.ctx.models.parts(from, signal)
+      const dataset = (): JsonObject => lineage({ ...x, name: recordAs.X }, y && { ...y, name: fit.Yname! }, fit.op, params)
+      if (fit.search) {
+        // The same grid, folds, seed and scoring on the same rows: the same best params and model.
+        const outcome = await runGridsearch(this, from, parts, x, y, fit.search, runOptions, signal)
+        return await this.#commit(from, outcome.model, { dataset: dataset(), features: x.features, gridsearch: outcome.report, refitOf }, signal)
+      }
+      const result = await this.run(fit.op as TaskOperation, from, { x, y, params, parts }, options, signal)
       options.onProgress?.({ done: 1, total: 1 })
-      const dataset = lineage({ ...x, name: recordAs.X }, y && { ...y, name: fit.Yname! }, fit.op, params)
-      return await this.#commit(from, result, { dataset, features: x.features, refitOf }, signal)
+      return await this.#commit(from, result, { dataset: dataset(), features: x.features, refitOf }, signal)
     }, options.signal)
   }
 
