@@ -19,7 +19,8 @@ function rows(from: number, n: number): Table {
   return new Table({
     x0: vectorFromArray(Float64Array.from({ length: n }, (_, i) => (from + i) * 0.5)),
     x1: vectorFromArray(Float64Array.from({ length: n }, (_, i) => ((from + i) % 97) / 3)),
-    y: vectorFromArray(Int32Array.from({ length: n }, (_, i) => (from + i) % 3)),
+    // Not periodic: a periodic column would repeat whole parts, which one put stores once (dedup).
+    y: vectorFromArray(Int32Array.from({ length: n }, (_, i) => Math.abs(Math.trunc(Math.sin(from + i) * 1e4)) % 3)),
   })
 }
 

@@ -206,7 +206,11 @@ export abstract class VersionedStore extends ObjectStore {
 
   protected override async remove(parsed: ParsedName): Promise<MetadataDoc[]> {
     if (parsed.ref === undefined && parsed.back === 0) return await this.#removeAll(parsed.name)
-    const doc = (await this.tryResolve(parsed)) as VersionDoc | undefined
+    // As stored: a version whose chain is broken can still be dropped.
+    const doc = await this.#resolveStored(parsed).catch((err: unknown) => {
+      if (OmegaError.is(err, 'E_NOT_FOUND')) return undefined
+      throw err
+    })
     if (!doc) return []
     const key = this.#versionKey(doc.name, doc.version)
     const current = await this.ctx.backend.meta.get(key)
