@@ -368,6 +368,29 @@ export function datasetVersionTests(options: BackendSuiteOptions, bucket: string
       }
     })
 
+    it('a delta whose base document is gone is E_INTEGRITY (never partial data), fsck names it, and it can be dropped', async () => {
+      const { om, raw, close } = await openStore(options, bucket)
+      try {
+        await om.datasets.put(rows(0, 10), 'br')
+        await om.datasets.put(rows(10, 10), 'br', { append: true })
+        const base = (await raw.meta.get(`${bucket}/data/br/${V1}`))!
+        await raw.meta.delete(base.key, { ifRevision: base.revision })
+      } finally {
+        await close()
+      }
+      const om2 = await Omega.open({ ...(options.openOptions ?? {}), store: raw, bucket })
+      try {
+        const err = await rejectsWith(om2.datasets.get('br'), 'E_INTEGRITY')
+        expect(err.message).toContain('br@2')
+        const problems = (await om2.fsck({ graceMs: 0 })).problems.filter((p) => p.kind === 'missing-blob')
+        expect(problems).toEqual([expect.objectContaining({ name: 'br@2', detail: expect.stringContaining('extends version 1') })])
+        expect(await om2.datasets.drop('br@2')).toBe(true)
+        expect(await om2.datasets.exists('br')).toBe(false)
+      } finally {
+        await om2.close()
+      }
+    })
+
     it('a dataset written before versions (no version in its document) reads as version 1; the next put is version 2', async () => {
       const { om, raw, close } = await openStore(options, bucket)
       try {
