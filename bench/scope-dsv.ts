@@ -78,8 +78,9 @@ export async function dsvScope(): Promise<Row[]> {
       const readLatest = async (dir: string): Promise<{ cold: number; warm: number[] }> => {
         const o = await Omega.open({ store: make(dir) })
         try {
+          await o.datasets.exists('other') // opens the store and warms the code paths, reads no version of d
           const t0 = performance.now()
-          await o.datasets.get('d')
+          await o.datasets.metadata('d')
           return { cold: performance.now() - t0, warm: await sample(REPEAT * 4, 1, () => o.datasets.get('d')) }
         } finally {
           await o.close()
@@ -91,7 +92,7 @@ export async function dsvScope(): Promise<Row[]> {
       out.push({ backend: name, measure: `bytes on disk: ${APPENDS} appends of ${per} rows vs one put of ${total}`, omega: `${(sa / 1e6).toFixed(2)} MB`, baseline: `${(sb / 1e6).toFixed(2)} MB`, ratio: ratio(sa, sb), goal: '≤ 1.1×' })
       // 3. get('d@1') after 100 appends vs before.
       out.push({ backend: name, measure: `get('d@1') (${per} rows) after ${APPENDS - 1} appends vs before`, omega: `${ms(p50(after))} ms`, baseline: `${ms(p50(before))} ms`, ratio: ratio(p50(after), p50(before)), goal: '≈ 1×' })
-      out.push({ backend: name, measure: `get('d') (${total} rows in ${APPENDS} versions) vs one put's, first read in a new instance`, omega: `${ms(latestA.cold)} ms`, baseline: `${ms(latestB.cold)} ms`, ratio: ratio(latestA.cold, latestB.cold), goal: '—' })
+      out.push({ backend: name, measure: `metadata('d'), the latest of ${APPENDS} versions (${total} rows) vs one put's, first call in a new instance (chain walk)`, omega: `${ms(latestA.cold)} ms`, baseline: `${ms(latestB.cold)} ms`, ratio: ratio(latestA.cold, latestB.cold), goal: '—' })
       out.push({ backend: name, measure: `get('d') (${total} rows in ${APPENDS} versions) vs one put's, warm`, omega: `${ms(p50(latestA.warm))} ms`, baseline: `${ms(p50(latestB.warm))} ms`, ratio: ratio(p50(latestA.warm), p50(latestB.warm)), goal: '—' })
     }
   }

@@ -96,7 +96,7 @@ export async function builderCount(backend: StorageBackend, key: string): Promis
  */
 export class ChainCache<T> {
   readonly #entries = new Map<string, T>()
-  constructor(readonly limit = 256) {}
+  constructor(readonly limit = 64) {}
 
   get(key: string, sha256: string): T | undefined {
     const k = `${key}#${sha256}`
