@@ -118,7 +118,7 @@ export class DatasetStore extends VersionedStore {
         await write('schema', encodeSchema(table.schema))
         return { schema: table.schema, batches: await handler.writeBatches(table, write, 0, options.signal) }
       }
-      const schema = await handler.schema(storedArtifacts(this.ctx.backend, base))
+      const schema = await this.#schemaOf(base)
       const table = handler.toTable(value, schema, { fillMissing: options.fillMissing === true })
       this.#checkSchema(schema, table, name)
       return { schema, batches: await handler.writeBatches(table, write, (base.kindMeta as TableKindMeta).batches.length, options.signal) }
@@ -207,7 +207,7 @@ export class DatasetStore extends VersionedStore {
   async #readCsv(input: Readable, name: string, options: DatasetReadCsvOptions): Promise<Metadata> {
     const handler = this.#tables()
     return await this.#appendVersion(name, { ...options, append: options.append === true }, async (base, write) => {
-      let schema = base && (await handler.schema(storedArtifacts(this.ctx.backend, base)))
+      let schema = base && (await this.#schemaOf(base))
       const first = base ? (base.kindMeta as TableKindMeta).batches.length : 0
       const batches: TableBatchMeta[] = []
       for await (const table of csvTables(input, options)) {
@@ -370,10 +370,25 @@ export class DatasetStore extends VersionedStore {
         continue
       }
       const full = base ? this.combine(base as VersionDoc, [published]) : published
-      if (base) this.remember(full)
+      if (base) {
+        this.remember(full)
+        this.#schemas.set(full, await this.#schemaOf(base))
+      }
       return await this.afterPublish(full, options.tag)
     }
   }
+
+  /**
+   * The Arrow schema of a stored table version. Remembered per materialised version (the chain
+   * cache keeps them, and a new append's is its base's), so a run of appends reads the schema part once.
+   */
+  async #schemaOf(meta: MetadataDoc): Promise<Schema> {
+    let schema = this.#schemas.get(meta)
+    if (!schema) this.#schemas.set(meta, (schema = await this.#tables().schema(storedArtifacts(this.ctx.backend, meta))))
+    return schema
+  }
+
+  readonly #schemas = new WeakMap<object, Schema>()
 
   protected override canBeBase(doc: JsonObject): boolean {
     return doc.kind === 'arrow.table'
