@@ -172,7 +172,7 @@ export class ModelProxy {
    * versions it recorded (`Xname@Xversion`, `Yname@Yversion`), starting from the same parent model
    * with the same `params`, and stores the result as a new version whose `attributes.refitOf`
    * names the version refitted and whether the stored bytes are identical (`same`). For a
-   * deterministic estimator (a fixed seed) `same` is true: the recorded model is reproduced.
+   * deterministic estimator (a fixed seed) `same` is true: the recorded model is reproduced (a gridsearch: its search).
    *
    * @throws {OmegaError} E_INVALID_ARGUMENT if the version records no fit on stored datasets (inline data, a plain put); E_UNSUPPORTED for a gridsearch version whose record lacks the grid; E_NOT_FOUND if a recorded dataset version or the parent model version was dropped
    */
@@ -191,15 +191,9 @@ export class ModelProxy {
       if (fit.chunks) return await this.#partialFitChunks(from, X, Y, runOptions, signal, { refitOf, recordAs })
       const [x, y] = await this.#inputs(from, X, Y, signal)
       const parts = await this.ctx.models.parts(from, signal)
-      const dataset = (): JsonObject => lineage({ ...x, name: recordAs.X }, y && { ...y, name: fit.Yname! }, fit.op, params)
-      if (fit.search) {
-        // The same grid, folds, seed and scoring on the same rows: the same best params and model.
-        const outcome = await runGridsearch(this, from, parts, x, y, fit.search, runOptions, signal)
-        return await this.#commit(from, outcome.model, { dataset: dataset(), features: x.features, gridsearch: outcome.report, refitOf }, signal)
-      }
-      const result = await this.run(fit.op as TaskOperation, from, { x, y, params, parts }, options, signal)
-      options.onProgress?.({ done: 1, total: 1 })
-      return await this.#commit(from, result, { dataset: dataset(), features: x.features, refitOf }, signal)
+      const outcome = fit.search ? await runGridsearch(this, from, parts, x, y, fit.search, runOptions, signal) : { model: await this.run(fit.op as TaskOperation, from, { x, y, params, parts }, options, signal), report: undefined }
+      if (!fit.search) options.onProgress?.({ done: 1, total: 1 })
+      return await this.#commit(from, outcome.model, { dataset: lineage({ ...x, name: recordAs.X }, y && { ...y, name: fit.Yname! }, fit.op, params), features: x.features, gridsearch: outcome.report, refitOf }, signal)
     }, options.signal)
   }
 

@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import { open as openFile, rename, rm } from 'node:fs/promises'
 import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import { Table, Type, type RecordBatch, type Schema } from 'apache-arrow'
-import { stringify } from 'csv-stringify'
+import { Table, type RecordBatch, type Schema } from 'apache-arrow'
 import { OmegaError, errors, throwIfAborted } from '../errors.js'
 import type { JsonObject, JsonValue } from '../json.js'
 import type { Tensor } from '../data/tensor.js'
 import { encodeSchema, schemaDifferences } from '../data/arrow.js'
 import { checkColumns, selectColumns } from '../data/column-selection.js'
 import { csvTables, type CsvProgress, type ReadCsvOptions } from '../data/csv.js'
+import { openCsv, writeCsvFile } from '../data/csv-files.js'
 import { compileFilter, type Filter } from '../data/filter.js'
 import { ArrowTableHandler, tableLayout, type TableBatchMeta, type TableKindMeta, type TableScan } from '../handler/builtin/arrow-table-handler.js'
 import { parseName, type ParsedName } from '../names/name-grammar.js'
@@ -222,42 +219,7 @@ export class DatasetStore extends VersionedStore {
 
   /** Writes a table dataset (selectors and filters allowed) to a CSV file, atomically. */
   async writeCsv(name: string, path: string, options: WriteCsvOptions & DatasetGetOptions = {}): Promise<CsvProgress> {
-    const tmp = `${path}.omega-${process.pid}-${Date.now()}.tmp`
-    let rows = 0
-    let bytes = 0
-    const self = this
-    async function* lines(): AsyncIterable<unknown[]> {
-      let header = false
-      for await (const table of self.iter(name, options)) {
-        if (!header) {
-          yield table.schema.fields.map((f) => f.name)
-          header = true
-        }
-        const timestamps = table.schema.fields.map((f) => f.type.typeId === Type.Timestamp || f.type.typeId === Type.Date)
-        const columns = table.schema.fields.map((_, j) => table.getChildAt(j)!)
-        for (let i = 0; i < table.numRows; i++) {
-          yield columns.map((c, j) => {
-            const v = c.get(i) as unknown
-            return v === null ? '' : timestamps[j] ? new Date(Number(v)).toISOString() : typeof v === 'bigint' ? v.toString() : v
-          })
-        }
-        rows += table.numRows
-        options.onProgress?.({ rows, bytes })
-      }
-    }
-    const out = createWriteStream(tmp)
-    out.on('data', () => undefined)
-    const counter = stringify({ cast: { boolean: (b) => String(b) } })
-    counter.on('data', (d: Buffer) => (bytes += d.byteLength))
-    try {
-      await pipeline(Readable.from(lines()), counter, out)
-      await rename(tmp, path)
-    } catch (err) {
-      await rm(tmp, { force: true })
-      throw err
-    }
-    options.onProgress?.({ rows, bytes })
-    return { rows, bytes }
+    return await writeCsvFile(this.iter(name, options), path, options.onProgress)
   }
 
   protected override async load(meta: MetadataDoc, parsed: ParsedName, options: DatasetGetOptions): Promise<unknown> {
@@ -426,21 +388,5 @@ export class DatasetStore extends VersionedStore {
     const handler = this.ctx.handlers.get('arrow.table')
     if (!(handler instanceof ArrowTableHandler)) throw errors.unsupported('the arrow.table handler is not registered')
     return handler
-  }
-}
-
-/**
- * Opens a CSV file for reading.
- *
- * @throws {OmegaError} E_NOT_FOUND naming the path if there is no such file
- */
-async function openCsv(path: string): Promise<Readable> {
-  try {
-    return (await openFile(path, 'r')).createReadStream()
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new OmegaError('E_NOT_FOUND', `CSV file "${path}" not found; nothing was stored`, { cause: err, details: { path } })
-    }
-    throw OmegaError.wrap(err, 'E_INVALID_ARGUMENT', (m) => `cannot read CSV file "${path}": ${m}`, { path })
   }
 }
