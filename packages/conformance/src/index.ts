@@ -18,6 +18,7 @@ import { integrityTests } from './store/integrity.js'
 import { verifiedStreamTests } from './store/verified-streams.js'
 import { hostileDataTests } from './store/hostile-data.js'
 import { datasetVersionTests } from './store/datasets-versions.js'
+import { datasetVersionChainTests } from './store/datasets-version-chains.js'
 
 export type { BackendSuiteOptions } from './context.js'
 export { tempDir, removeTempDirs, rejectsWith, everyByte, chunked } from './context.js'
@@ -48,6 +49,7 @@ export function storeSuite(name: string, options: BackendSuiteOptions): void {
       verifiedStreamTests(options, bucket)
       hostileDataTests(options, bucket)
       datasetVersionTests(options, bucket)
+      datasetVersionChainTests(options, bucket)
     })
   }
 }

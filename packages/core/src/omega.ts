@@ -152,7 +152,8 @@ export class Omega implements PluginApi {
   async buckets(): Promise<string[]> {
     const found = new Set<string>()
     for await (const { key, doc } of this.#backend.meta.list('')) {
-      if (doc.dropped === true || doc.tags !== undefined || key.startsWith('#')) continue
+      // Only objects' documents count: not tombstones, tags, head hints, builder or reference records.
+      if (doc.dropped === true || typeof doc.kind !== 'string' || key.startsWith('#')) continue
       found.add(key.slice(0, key.indexOf('/')))
     }
     return [...found].sort()

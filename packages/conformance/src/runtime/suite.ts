@@ -196,6 +196,22 @@ export function runtimeSuite(name: string, options: RuntimeSuiteOptions): void {
       await rejectsWith(om.runtime.model('grid').gridsearch('lin[^y]', 'lin[y]', { params: { epochs: [1] }, scoring: 'f1' }), 'E_INVALID_ARGUMENT')
     })
 
+    it('refit of a gridsearch version re-runs the recorded search on its dataset versions: the same best params and model', async () => {
+      const table = linearTable(120)
+      await om.datasets.put(table.slice(0, 90), 'gs-data')
+      await om.models.put(new GdLinear(), 'gs')
+      const searched = await om.runtime.model('gs').gridsearch('gs-data[^y]', 'gs-data[y]', { params: { epochs: [5, 200], lr: [0.001, 0.05] }, cv: 3, seed: 7, scoring: 'neg_mean_squared_error' })
+      expect(searched.attributes.dataset).toMatchObject({ op: 'gridsearch', Xversion: 1, Yversion: 1, rows: 90 })
+      // New rows arrive; the refit still searches version 1 only.
+      await om.datasets.put(table.slice(90), 'gs-data', { append: true })
+      const again = await om.runtime.model(`gs@${searched.version}`).refit()
+      expect(again.sha256).toBe(searched.sha256)
+      expect(again.attributes.refitOf).toEqual({ version: searched.version, sha256: searched.sha256, same: true })
+      expect(again.attributes.gridsearch).toEqual(searched.attributes.gridsearch)
+      expect(again.attributes.dataset).toEqual(searched.attributes.dataset)
+      expect(again.parent).toBe(searched.parent)
+    })
+
     it('a predict on name@2 uses version 2 while a fit writes version 3', async () => {
       await om.models.put(new RunningMean().fit([[0]], [1]), 'v')
       await om.models.put(new RunningMean().fit([[0]], [2]), 'v')

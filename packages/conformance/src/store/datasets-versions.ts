@@ -6,7 +6,7 @@ import { countingBackend } from './counting-backend.js'
 import { TestLinear, openStore, snapshot } from './open-store.js'
 
 /** `n` rows starting at `from`: a (int), b (float), y (label). */
-function rows(from: number, n: number): Table {
+export function rows(from: number, n: number): Table {
   return new Table({
     a: vectorFromArray(Int32Array.from({ length: n }, (_, i) => from + i)),
     b: vectorFromArray(Float64Array.from({ length: n }, (_, i) => (from + i) / 2)),
@@ -14,8 +14,8 @@ function rows(from: number, n: number): Table {
   })
 }
 
-const column = (t: Table, name: string): number[] => Array.from(t.getChild(name)!.toArray() as Int32Array)
-const V1 = '@0000000001'
+export const column = (t: Table, name: string): number[] => Array.from(t.getChild(name)!.toArray() as Int32Array)
+export const V1 = '@0000000001'
 
 /** Dataset versions (SPEC §8): addressing, tags, drops, promote, appends that share parts, retention, legacy documents. */
 export function datasetVersionTests(options: BackendSuiteOptions, bucket: string): void {

@@ -1,6 +1,6 @@
 // What a fit records about itself (`attributes.dataset`) and how a refit reads it back.
 import { errors } from '../errors.js'
-import type { JsonObject } from '../json.js'
+import type { JsonObject, JsonValue } from '../json.js'
 import { parseName } from '../names/name-grammar.js'
 import { sha256Hex } from '../backend/hashing.js'
 import type { PartRef } from '../backend/chunk-digests.js'
@@ -8,6 +8,7 @@ import { describeParts } from '../store/commit.js'
 import type { Metadata } from '../store/metadata.js'
 import type { TaskOperation } from './runtime.js'
 import type { ResolvedInput } from './model-proxy.js'
+import type { GridsearchOptions } from './gridsearch.js'
 
 /** `attributes.dataset` of a fit: what ran (`op`, `params`) on which dataset versions. */
 export function lineage(x: ResolvedInput, y: ResolvedInput | undefined, op: TaskOperation | 'gridsearch', params: JsonObject | undefined): JsonObject {
@@ -30,26 +31,57 @@ export function atVersion(name: string, version: number | undefined): string {
 }
 
 /** The fit a model version records, for `ModelProxy.refit`. */
-export function recordedFit(meta: Metadata): { op: 'fit' | 'partialFit'; Xname: string; Xversion?: number; Yname?: string; Yversion?: number; chunks: boolean; params?: JsonObject } {
+export interface RecordedFit {
+  readonly op: 'fit' | 'partialFit' | 'gridsearch'
+  readonly Xname: string
+  readonly Xversion?: number
+  readonly Yname?: string
+  readonly Yversion?: number
+  readonly chunks: boolean
+  readonly params?: JsonObject
+  /** A gridsearch's search as it ran: grid, folds, seed and scoring (`attributes.gridsearch`). */
+  readonly search?: GridsearchOptions
+}
+
+/** The fit a model version records, for `ModelProxy.refit`. */
+export function recordedFit(meta: Metadata): RecordedFit {
   const d = meta.attributes.dataset as Record<string, unknown> | undefined
   const at = `${meta.name}@${meta.version}`
   if (!d || typeof meta.parent !== 'number') throw errors.invalidArgument(`cannot refit "${at}": it records no fit (it was put, not fitted); refit a version made by fit`, { name: meta.name })
   if (typeof d.Xname !== 'string' || ('Y' in d && typeof d.Yname !== 'string')) {
     throw errors.invalidArgument(`cannot refit "${at}": it was fitted on inline data, which is not stored; fit on stored datasets to make a fit repeatable`, { name: meta.name })
   }
-  if (d.op === 'gridsearch' || meta.attributes.gridsearch !== undefined) {
-    throw errors.unsupported(`cannot refit "${at}": it was made by gridsearch; fit with its best params (attributes.gridsearch.best) instead`)
-  }
   const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined)
   const params = d.params && typeof d.params === 'object' && !Array.isArray(d.params) ? (d.params as JsonObject) : undefined
+  const search = d.op === 'gridsearch' || meta.attributes.gridsearch !== undefined ? recordedSearch(meta, at) : undefined
   return {
-    op: d.op === 'partialFit' ? 'partialFit' : 'fit',
+    op: search ? 'gridsearch' : d.op === 'partialFit' ? 'partialFit' : 'fit',
+    ...(search && { search }),
     Xname: d.Xname,
     ...(num(d.Xversion) !== undefined && { Xversion: num(d.Xversion)! }),
     ...(typeof d.Yname === 'string' && { Yname: d.Yname }),
     ...(num(d.Yversion) !== undefined && { Yversion: num(d.Yversion)! }),
     chunks: d.chunks !== undefined,
     ...(params && { params }),
+  }
+}
+
+/**
+ * The search a gridsearch version ran, from `attributes.gridsearch`: the folds come from the
+ * recorded row count, `cv` and `seed`, combinations are tried in the recorded order and ties keep
+ * the first, so re-running it on the same dataset versions picks the same best params.
+ */
+function recordedSearch(meta: Metadata, at: string): GridsearchOptions {
+  const g = meta.attributes.gridsearch as Record<string, unknown> | undefined
+  const grid = g?.params
+  if (!g || !grid || typeof grid !== 'object' || Array.isArray(grid) || typeof g.cv !== 'number') {
+    throw errors.unsupported(`cannot refit "${at}": its gridsearch record (attributes.gridsearch) lacks the grid or the folds`)
+  }
+  return {
+    params: grid as Record<string, JsonValue[]>,
+    cv: g.cv,
+    ...(typeof g.seed === 'number' && { seed: g.seed }),
+    ...(typeof g.scoring === 'string' && g.scoring !== 'model.score' && { scoring: g.scoring }),
   }
 }
 

@@ -181,9 +181,9 @@ export class ModelProxy {
    * versions it recorded (`Xname@Xversion`, `Yname@Yversion`), starting from the same parent model
    * with the same `params`, and stores the result as a new version whose `attributes.refitOf`
    * names the version refitted and whether the stored bytes are identical (`same`). For a
-   * deterministic estimator (a fixed seed) `same` is true: the recorded model is reproduced.
+   * deterministic estimator (a fixed seed) `same` is true: the recorded model is reproduced (a gridsearch: its search).
    *
-   * @throws {OmegaError} E_INVALID_ARGUMENT if the version records no fit on stored datasets (inline data, a plain put); E_UNSUPPORTED for gridsearch versions; E_NOT_FOUND if a recorded dataset version or the parent model version was dropped
+   * @throws {OmegaError} E_INVALID_ARGUMENT if the version records no fit on stored datasets (inline data, a plain put); E_UNSUPPORTED for a gridsearch version whose record lacks the grid; E_NOT_FOUND if a recorded dataset version or the parent model version was dropped
    */
   async refit(options: ModelRunOptions = {}): Promise<Metadata> {
     return await this.ctx.track(async (signal) => {
@@ -199,11 +199,14 @@ export class ModelProxy {
       const recordAs = { X: fit.Xname, ...(fit.Yname !== undefined && { Y: fit.Yname }) }
       if (fit.chunks) return await this.#partialFitChunks(from, X, Y, runOptions, signal, { refitOf, recordAs })
       const [x, y] = await this.#inputs(from, X, Y, signal)
+      const parts = await this.ctx.models.parts(from, signal)
       const progress = handlerProgress(options.onProgress)
-      const result = await this.run(fit.op, from, { x, y, params, parts: await this.ctx.models.parts(from, signal), progress: progress.report }, options, signal)
-      progress.finish()
+      const outcome = fit.search
+        ? await runGridsearch(this, from, parts, x, y, fit.search, runOptions, signal)
+        : { model: await this.run(fit.op as TaskOperation, from, { x, y, params, parts, progress: progress.report }, options, signal), report: undefined }
+      if (!fit.search) progress.finish()
       const dataset = lineage({ ...x, name: recordAs.X }, y && { ...y, name: fit.Yname! }, fit.op, params)
-      return await this.#commit(from, result, { dataset, features: x.features, refitOf }, signal)
+      return await this.#commit(from, outcome.model, { dataset, features: x.features, gridsearch: outcome.report, refitOf }, signal)
     }, options.signal)
   }
 

@@ -1,23 +1,21 @@
-import { createWriteStream } from 'node:fs'
-import { open as openFile, rename, rm } from 'node:fs/promises'
+import { randomUUID } from 'node:crypto'
 import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import { Table, Type, type RecordBatch, type Schema } from 'apache-arrow'
-import { stringify } from 'csv-stringify'
+import { Table, type RecordBatch, type Schema } from 'apache-arrow'
 import { OmegaError, errors, throwIfAborted } from '../errors.js'
 import type { JsonObject, JsonValue } from '../json.js'
 import type { Tensor } from '../data/tensor.js'
 import { encodeSchema, schemaDifferences } from '../data/arrow.js'
 import { checkColumns, selectColumns } from '../data/column-selection.js'
 import { csvTables, type CsvProgress, type ReadCsvOptions } from '../data/csv.js'
+import { openCsv, writeCsvFile } from '../data/csv-files.js'
 import { compileFilter, type Filter } from '../data/filter.js'
 import { ArrowTableHandler, tableLayout, type TableBatchMeta, type TableKindMeta, type TableScan } from '../handler/builtin/arrow-table-handler.js'
 import { parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
-import { commitWith, describeParts, pinsOf, storedArtifacts, type PartWriter, type WrittenParts } from './commit.js'
+import { commitWith, describeParts, storedArtifacts, type PartWriter } from './commit.js'
 import type { Metadata, MetadataDoc } from './metadata.js'
 import type { GetOptions } from './object-store.js'
-import { VersionedStore, keepAttributes, type VersionedPutOptions } from './versioned-store.js'
+import { VersionedStore, keepAttributes, type VersionDoc, type VersionedPutOptions } from './versioned-store.js'
 import { CAS_RETRIES, backoff } from './store-context.js'
 
 /** Options of `om.datasets.put`. */
@@ -117,7 +115,7 @@ export class DatasetStore extends VersionedStore {
         await write('schema', encodeSchema(table.schema))
         return { schema: table.schema, batches: await handler.writeBatches(table, write, 0, options.signal) }
       }
-      const schema = await handler.schema(storedArtifacts(this.ctx.backend, base))
+      const schema = await this.#schemaOf(base)
       const table = handler.toTable(value, schema, { fillMissing: options.fillMissing === true })
       this.#checkSchema(schema, table, name)
       return { schema, batches: await handler.writeBatches(table, write, (base.kindMeta as TableKindMeta).batches.length, options.signal) }
@@ -206,7 +204,7 @@ export class DatasetStore extends VersionedStore {
   async #readCsv(input: Readable, name: string, options: DatasetReadCsvOptions): Promise<Metadata> {
     const handler = this.#tables()
     return await this.#appendVersion(name, { ...options, append: options.append === true }, async (base, write) => {
-      let schema = base && (await handler.schema(storedArtifacts(this.ctx.backend, base)))
+      let schema = base && (await this.#schemaOf(base))
       const first = base ? (base.kindMeta as TableKindMeta).batches.length : 0
       const batches: TableBatchMeta[] = []
       for await (const table of csvTables(input, options)) {
@@ -221,42 +219,7 @@ export class DatasetStore extends VersionedStore {
 
   /** Writes a table dataset (selectors and filters allowed) to a CSV file, atomically. */
   async writeCsv(name: string, path: string, options: WriteCsvOptions & DatasetGetOptions = {}): Promise<CsvProgress> {
-    const tmp = `${path}.omega-${process.pid}-${Date.now()}.tmp`
-    let rows = 0
-    let bytes = 0
-    const self = this
-    async function* lines(): AsyncIterable<unknown[]> {
-      let header = false
-      for await (const table of self.iter(name, options)) {
-        if (!header) {
-          yield table.schema.fields.map((f) => f.name)
-          header = true
-        }
-        const timestamps = table.schema.fields.map((f) => f.type.typeId === Type.Timestamp || f.type.typeId === Type.Date)
-        const columns = table.schema.fields.map((_, j) => table.getChildAt(j)!)
-        for (let i = 0; i < table.numRows; i++) {
-          yield columns.map((c, j) => {
-            const v = c.get(i) as unknown
-            return v === null ? '' : timestamps[j] ? new Date(Number(v)).toISOString() : typeof v === 'bigint' ? v.toString() : v
-          })
-        }
-        rows += table.numRows
-        options.onProgress?.({ rows, bytes })
-      }
-    }
-    const out = createWriteStream(tmp)
-    out.on('data', () => undefined)
-    const counter = stringify({ cast: { boolean: (b) => String(b) } })
-    counter.on('data', (d: Buffer) => (bytes += d.byteLength))
-    try {
-      await pipeline(Readable.from(lines()), counter, out)
-      await rename(tmp, path)
-    } catch (err) {
-      await rm(tmp, { force: true })
-      throw err
-    }
-    options.onProgress?.({ rows, bytes })
-    return { rows, bytes }
+    return await writeCsvFile(this.iter(name, options), path, options.onProgress)
   }
 
   protected override async load(meta: MetadataDoc, parsed: ParsedName, options: DatasetGetOptions): Promise<unknown> {
@@ -315,10 +278,12 @@ export class DatasetStore extends VersionedStore {
 
   /**
    * Publishes a table version built on the latest one (`append`), or from scratch: `produce` writes
-   * the new batches (and, from scratch, the schema); the new version lists the base's parts (with
-   * their holders) and its own. An append that loses the next version number runs again
-   * on the new latest version, so no rows are lost (a CSV import, whose input cannot be replayed,
-   * is E_CONFLICT instead).
+   * the new batches (and, from scratch, the schema). An append's version is a delta: its document
+   * lists only the new batches and parts and refers to its base (version-chain.ts), so it costs
+   * O(new rows) in time and bytes. The base is held before the new version is published, so a
+   * concurrent drop of the base either sees this append or makes it fail with nothing published.
+   * An append that loses the next version number runs again on the new latest version, so no rows
+   * are lost (a CSV import, whose input cannot be replayed, is E_CONFLICT instead).
    */
   async #appendVersion(
     name: string,
@@ -329,37 +294,82 @@ export class DatasetStore extends VersionedStore {
     const handler = this.#tables()
     for (let attempt = 0; ; attempt++) {
       const head = await this.head(name)
-      const base = options.append ? head.latest : undefined
       if (options.append && head.newest > (head.latest?.version ?? 0)) {
         throw errors.invalidArgument(
           `cannot append to "${name}": its latest version ${head.newest} was dropped; put the full table as a new version (e.g. from "${name}@${head.latest?.version ?? 'N'}") and append to that`,
           { name, dropped: head.newest },
         )
       }
-      if (base) this.#tableDoc(base, name)
-      let produced: { schema: Schema; batches: TableBatchMeta[] } | undefined
+      if (options.append && head.latest) this.#tableDoc(head.latest, name)
+      const base = options.append && head.latest ? await this.materialize(head.latest) : undefined
+      const holder = randomUUID()
+      let published: VersionDoc | undefined
       try {
-        const doc = await commitWith(
+        if (base) await this.holdBase(base, holder)
+        let produced: { schema: Schema; batches: TableBatchMeta[] } | undefined
+        published = await commitWith(
           this.ctx.backend,
           options.signal,
           async (write) => {
             produced = await produce(base, write)
           },
           async (written) => {
-            const prior = base ? (base.kindMeta as TableKindMeta).batches : []
-            const kindMeta = handler.kindMeta(produced!.schema, [...prior, ...produced!.batches])
-            // Shared parts keep the holders of the version that wrote them (see VersionedStore.remove).
-            const all: WrittenParts = { ...describeParts({ ...(base?.parts ?? {}), ...written.parts }), pins: { ...pinsOf(base), ...written.pins } }
-            return await this.publishVersion(name, handler.kind, kindMeta, all, { attributes, head, signal: options.signal, exact: options.append === true })
+            const own = handler.kindMeta(produced!.schema, produced!.batches)
+            const publish = { attributes, head, signal: options.signal, exact: options.append === true }
+            if (!base) return await this.publishVersion(name, handler.kind, own, written, publish)
+            const prior = base.kindMeta as TableKindMeta
+            const whole = describeParts({ ...base.parts, ...written.parts })
+            // Only what is new, plus the totals a reader checks the materialised chain against.
+            const delta: JsonObject = { format: Math.max(prior.format ?? 1, own.format ?? 1), rows: prior.rows + own.rows, batches: own.batches }
+            const extra: JsonObject = { size: whole.size, sha256: whole.sha256, base: { version: base.version!, sha256: base.sha256, holder } }
+            return await this.publishVersion(name, handler.kind, delta, written, { ...publish, extra })
           },
         )
-        if (base) await this.checkBase(doc, base)
-        return await this.afterPublish(doc, options.tag)
       } catch (err) {
+        if (base) await this.releaseBase(base as VersionDoc, holder)
         if (!retry || !OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
         await backoff(attempt)
+        continue
       }
+      const full = base ? this.combine(base as VersionDoc, [published]) : published
+      if (base) {
+        this.remember(full)
+        this.#schemas.set(full, await this.#schemaOf(base))
+      }
+      return await this.afterPublish(full, options.tag)
     }
+  }
+
+  /**
+   * The Arrow schema of a stored table version. Remembered per materialised version (the chain
+   * cache keeps them, and a new append's is its base's), so a run of appends reads the schema part once.
+   */
+  async #schemaOf(meta: MetadataDoc): Promise<Schema> {
+    let schema = this.#schemas.get(meta)
+    if (!schema) this.#schemas.set(meta, (schema = await this.#tables().schema(storedArtifacts(this.ctx.backend, meta))))
+    return schema
+  }
+
+  readonly #schemas = new WeakMap<object, Schema>()
+
+  protected override canBeBase(doc: JsonObject): boolean {
+    return doc.kind === 'arrow.table'
+  }
+
+  /** Table deltas on their materialised base: the batches and parts of all, the base's columns. */
+  protected override combine(base: VersionDoc, deltas: readonly VersionDoc[]): VersionDoc {
+    const prior = base.kindMeta as TableKindMeta
+    const batches = [...prior.batches]
+    let format = prior.format ?? 1
+    for (const d of deltas) {
+      const own = d.kindMeta as Partial<TableKindMeta>
+      if (Array.isArray(own.batches)) for (const b of own.batches) batches.push(b)
+      format = Math.max(format, own.format ?? 1) as 1 | 2
+    }
+    const last = deltas.at(-1)!
+    const { base: _base, ...rest } = last as VersionDoc & { base?: unknown }
+    const kindMeta: TableKindMeta = { format, rows: (last.kindMeta as Partial<TableKindMeta>).rows as number, columns: prior.columns, batches }
+    return { ...rest, kindMeta, parts: Object.assign({}, base.parts, ...deltas.map((d) => d.parts)) as VersionDoc['parts'] }
   }
 
   #checkSchema(schema: Schema, table: Table, name: string): void {
@@ -378,21 +388,5 @@ export class DatasetStore extends VersionedStore {
     const handler = this.ctx.handlers.get('arrow.table')
     if (!(handler instanceof ArrowTableHandler)) throw errors.unsupported('the arrow.table handler is not registered')
     return handler
-  }
-}
-
-/**
- * Opens a CSV file for reading.
- *
- * @throws {OmegaError} E_NOT_FOUND naming the path if there is no such file
- */
-async function openCsv(path: string): Promise<Readable> {
-  try {
-    return (await openFile(path, 'r')).createReadStream()
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new OmegaError('E_NOT_FOUND', `CSV file "${path}" not found; nothing was stored`, { cause: err, details: { path } })
-    }
-    throw OmegaError.wrap(err, 'E_INVALID_ARGUMENT', (m) => `cannot read CSV file "${path}": ${m}`, { path })
   }
 }

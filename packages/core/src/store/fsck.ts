@@ -4,6 +4,7 @@ import type { BlobRef, ListedBlob, StorageBackend, StoredDoc } from '../backend/
 import { randomUUID } from 'node:crypto'
 import { REF_PREFIX, asRecord, deleteUnrecorded, dropHolders, markRefsComplete, pin, unpin } from './blob-refs.js'
 import { pinsOf } from './commit.js'
+import { baseOf, updateBuilders } from './version-chain.js'
 import { IO_CONCURRENCY, forEachLimit } from './pool.js'
 
 /** Options of `om.fsck()`. */
@@ -94,6 +95,7 @@ export async function fsck(backend: StorageBackend, options: FsckOptions = {}): 
   const held = new Set<string>()
   const records = new Map<string, StoredDoc>()
   const legacy: StoredDoc[] = []
+  const chains = new VersionChains()
   for await (const entry of backend.meta.list('', { signal, includeUnreadable: true })) {
     if (entry.unreadable !== undefined) {
       problems.push({
@@ -108,6 +110,7 @@ export async function fsck(backend: StorageBackend, options: FsckOptions = {}): 
       records.set(entry.key.slice(entry.key.lastIndexOf('/') + 1), entry)
       continue
     }
+    if (chains.add(entry)) continue
     const parts = entry.doc.parts
     if (!parts || typeof parts !== 'object' || Array.isArray(parts)) continue
     if (entry.doc.pins === undefined && Object.keys(parts).length > 0) legacy.push(entry)
@@ -173,6 +176,22 @@ export async function fsck(backend: StorageBackend, options: FsckOptions = {}): 
     )
   }
 
+  // 3b. Delta versions: every base they extend must keep its content; holders of appends that
+  // never published, and dropped versions kept for versions that are gone, are orphans.
+  for (const problem of chains.broken()) problems.push(problem)
+  if (collect) {
+    for (const [record, holders] of chains.staleHolders(cutoff)) {
+      await fix({ kind: 'orphan', key: record, detail: `${holders.length} holder(s) of an append that never published` }, async () => {
+        for (const h of holders) await updateBuilders(backend, record, h, false)
+      })
+    }
+    for (const entry of chains.unneeded(cutoff)) {
+      await fix({ kind: 'orphan', name: displayName(entry.doc, entry.key), key: entry.key, detail: 'a dropped version kept for versions that build on it, none of which is left' }, () =>
+        stripRetained(backend, entry, users),
+      )
+    }
+  }
+
   // 4. Leftovers of interrupted writes.
   const scratch = backend.scratch
   if (scratch) {
@@ -225,4 +244,104 @@ function nameOfKey(key: string): string {
   const last = rest.at(-1)
   if (last?.startsWith('@') && rest.length > 1) return `${rest.slice(0, -1).join('/')}@${Number(last.slice(1))}`
   return rest.join('/') || key
+}
+
+const VERSION_MARK = '/@'
+const BUILDERS_MARK = '/#builds/@'
+
+/** The version documents of delta chains and the builders records, as fsck lists them. */
+class VersionChains {
+  /** Content documents (live or retained) by `<name key>@<version>`. */
+  readonly #content = new Map<string, StoredDoc>()
+  readonly #records = new Map<string, StoredDoc>()
+
+  /** Takes a builders record (true: not a document that uses blobs) or notes a version document. */
+  add(entry: StoredDoc): boolean {
+    const b = entry.key.lastIndexOf(BUILDERS_MARK)
+    if (b >= 0) {
+      this.#records.set(entry.key, entry)
+      return true
+    }
+    if (typeof entry.doc.kind === 'string' && entry.doc.parts && typeof entry.doc.parts === 'object') {
+      const at = entry.key.lastIndexOf(VERSION_MARK)
+      if (at >= 0) this.#content.set(`${entry.key.slice(0, at)}@${Number(entry.key.slice(at + 2))}`, entry)
+      else if (entry.doc.version === undefined) this.#content.set(`${entry.key}@1#legacy`, entry)
+    }
+    return false
+  }
+
+  #base(nameKey: string, version: number): StoredDoc | undefined {
+    return this.#content.get(`${nameKey}@${version}`) ?? (version === 1 ? this.#content.get(`${nameKey}@1#legacy`) : undefined)
+  }
+
+  *#deltas(): Iterable<{ nameKey: string; entry: StoredDoc; base: NonNullable<ReturnType<typeof baseOf>> }> {
+    for (const [id, entry] of this.#content) {
+      const base = baseOf(entry.doc)
+      if (base) yield { nameKey: id.slice(0, id.lastIndexOf('@')), entry, base }
+    }
+  }
+
+  /** Delta versions whose base has no content any more (or is another version now). */
+  *broken(): Iterable<FsckProblem> {
+    for (const { nameKey, entry, base } of this.#deltas()) {
+      const doc = this.#base(nameKey, base.version)
+      if (doc && doc.doc.sha256 === base.sha256) continue
+      yield { kind: 'missing-blob', name: displayName(entry.doc, entry.key), key: entry.key, detail: `it extends version ${base.version}, whose parts list is ${doc ? 'another version now' : 'gone'}` }
+    }
+  }
+
+  /** Holders older than `cutoff` that no version document names as its base holder. */
+  staleHolders(cutoff: number): Map<string, string[]> {
+    const valid = new Set([...this.#deltas()].map((d) => d.base.holder))
+    const out = new Map<string, string[]>()
+    for (const [key, record] of this.#records) {
+      const stale = Object.entries(asRecord(record.doc).holders).filter(([h, at]) => !valid.has(h) && Date.parse(at) <= cutoff).map(([h]) => h)
+      if (stale.length > 0) out.set(key, stale)
+    }
+    return out
+  }
+
+  /** Dropped versions kept as bases that no live version needs and no recent append holds, newest first. */
+  unneeded(cutoff: number): StoredDoc[] {
+    const needed = new Set<StoredDoc>()
+    const mark = (nameKey: string, entry: StoredDoc | undefined): void => {
+      while (entry && !needed.has(entry)) {
+        needed.add(entry)
+        const base = baseOf(entry.doc)
+        entry = base && this.#base(nameKey, base.version)
+      }
+    }
+    for (const [id, entry] of this.#content) {
+      const nameKey = id.slice(0, id.lastIndexOf('@'))
+      if (entry.doc.dropped !== true) mark(nameKey, entry)
+      else {
+        // A holder younger than the grace period may be an append about to publish on it.
+        const record = this.#records.get(`${nameKey}${BUILDERS_MARK}${entry.key.slice(entry.key.lastIndexOf(VERSION_MARK) + 2)}`)
+        if (record && Object.values(asRecord(record.doc).holders).some((at) => Date.parse(at) > cutoff)) mark(nameKey, entry)
+      }
+    }
+    return [...this.#content.values()].filter((e) => !needed.has(e) && e.doc.dropped === true).reverse()
+  }
+}
+
+/**
+ * Makes a retained version a plain tombstone (CAS), releases its holder on its base and unpins
+ * the blobs no other document uses. False if it changed meanwhile.
+ */
+async function stripRetained(backend: StorageBackend, entry: StoredDoc, users: ReadonlyMap<string, readonly User[]>): Promise<boolean> {
+  try {
+    await backend.meta.put(entry.key, { dropped: true, version: entry.doc.version ?? 1, droppedAt: (entry.doc.droppedAt as string | undefined) ?? new Date().toISOString() }, { ifRevision: entry.revision })
+  } catch (err) {
+    if (OmegaError.is(err, 'E_CONFLICT') || OmegaError.is(err, 'E_NOT_FOUND')) return false
+    throw err
+  }
+  const base = baseOf(entry.doc)
+  if (base) {
+    const nameKey = entry.key.slice(0, entry.key.lastIndexOf(VERSION_MARK))
+    await updateBuilders(backend, `${nameKey}${BUILDERS_MARK}${String(base.version).padStart(10, '0')}`, base.holder, false)
+  }
+  for (const [sha, holder] of Object.entries(pinsOf(entry.doc))) {
+    if ((users.get(sha) ?? []).every((u) => u.key === entry.key)) await unpin(backend, sha, holder)
+  }
+  return true
 }

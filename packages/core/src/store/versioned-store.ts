@@ -4,8 +4,8 @@ import { mergeAttributes, type JsonObject } from '../json.js'
 import { formatRef, isValidTag, parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
 import type { StoredDoc } from '../backend/storage-backend.js'
-import { commit, pinsOf, type WrittenParts } from './commit.js'
-import { pin } from './blob-refs.js'
+import { commit, describeParts, pinsOf, type WrittenParts } from './commit.js'
+import { baseOf, builderCount, buildersKey, chainCache, updateBuilders } from './version-chain.js'
 import { metadataToJson, type Metadata, type MetadataDoc } from './metadata.js'
 import { ObjectStore, alreadyExists, checkAttributes, type PutOptions } from './object-store.js'
 import { CAS_RETRIES, backoff, objectKey } from './store-context.js'
@@ -42,6 +42,8 @@ const VERSION_DIGITS = 10
 const HINT_FROM = 16
 /** A lookup that reads more than this many versions past the hint moves it. */
 const HINT_STEPS = 8
+/** Bases a cold read fetches one by one before it lists the name's version documents at once. */
+const WALK_BY_GETS = 8
 
 export type VersionDoc = MetadataDoc & { version: number }
 
@@ -61,6 +63,8 @@ export interface PublishOptions {
   readonly signal?: AbortSignal | undefined
   /** Publish exactly `head.newest + 1` or throw E_CONFLICT (appends, whose content depends on the head). */
   readonly exact?: boolean
+  /** Fields that replace the built document's (a delta version's `base`, and its total `size` and `sha256`). */
+  readonly extra?: JsonObject
 }
 
 /**
@@ -70,9 +74,12 @@ export interface PublishOptions {
  * concurrent puts always get two distinct versions. Tags live in `bucket/<prefix><name>/#tags`. A
  * dropped version leaves a tombstone so its number is never reused (lineage stays unambiguous).
  *
- * Each version document pins every blob it references with its own holder (blob-refs.ts), also
- * the blobs it shares with earlier versions: dropping any one version frees exactly the bytes no
- * other version holds.
+ * A version document pins the blobs it wrote with its own holder (blob-refs.ts). An append's
+ * version is a delta: it lists only its new parts and refers to the version it extends (its base,
+ * version-chain.ts), so a dropped version stays *retained* while a live version builds on it, and
+ * its bytes go when nothing does. Documents of appends written before deltas existed list every
+ * part with the holders of the versions that wrote them; a drop releases only holders that no
+ * version with content still lists, so they keep working.
  *
  * A document written before versions existed (`bucket/<prefix><name>`, no `version`) reads as
  * version 1; the next put creates version 2 and leaves it in place.
@@ -165,6 +172,12 @@ export abstract class VersionedStore extends ObjectStore {
   }
 
   protected override async resolve(parsed: ParsedName): Promise<MetadataDoc | undefined> {
+    const doc = await this.#resolveStored(parsed)
+    return doc && (await this.materialize(doc))
+  }
+
+  /** The stored document a parsed name addresses (a delta version as stored, not materialised). */
+  async #resolveStored(parsed: ParsedName): Promise<VersionDoc | undefined> {
     const { name, ref } = parsed
     let doc: VersionDoc | undefined
     if (!ref || ref.type === 'latest') {
@@ -257,14 +270,22 @@ export abstract class VersionedStore extends ObjectStore {
 
   protected override async remove(parsed: ParsedName): Promise<MetadataDoc[]> {
     if (parsed.ref === undefined && parsed.back === 0) return await this.#removeAll(parsed.name)
-    const doc = (await this.tryResolve(parsed)) as VersionDoc | undefined
+    // As stored: a version whose chain is broken can still be dropped.
+    const doc = await this.#resolveStored(parsed).catch((err: unknown) => {
+      if (OmegaError.is(err, 'E_NOT_FOUND')) return undefined
+      throw err
+    })
     if (!doc) return []
     const key = this.#versionKey(doc.name, doc.version)
     const current = await this.ctx.backend.meta.get(key)
     const legacy = !current && doc.version === 1 ? await this.#legacy(doc.name) : undefined
     if (!legacy && (!current || isTombstone(current.doc))) return []
     this.ctx.heads.invalidate(this.key(doc.name))
-    const tombstone = { dropped: true, version: doc.version, droppedAt: new Date().toISOString() }
+    const stored = (legacy ? { ...legacy.doc, version: 1, parent: null } : current!.doc) as JsonObject
+    const droppedAt = new Date().toISOString()
+    // A version an append may build on is first marked dropped with its content (retained), so
+    // an append that has not yet checked its base sees the drop; #settle strips it unless one did.
+    const tombstone: JsonObject = this.canBeBase(stored) ? { ...stored, dropped: true, droppedAt } : { dropped: true, version: doc.version, droppedAt }
     if (legacy) {
       // The number stays taken: a tombstone first, then the pre-versions document goes.
       await this.ctx.backend.meta.put(key, tombstone, { ifRevision: null })
@@ -276,36 +297,147 @@ export abstract class VersionedStore extends ObjectStore {
     await this.#updateTags(doc.name, (tags) => {
       for (const [t, v] of tags) if (v === doc.version) tags.delete(t)
     })
-    // Versions share parts with the same holder (an append lists its base's parts and holders):
-    // release only the holders no live version still lists. Read after the tombstone, so of two
-    // concurrent drops at least one sees the other's tombstone and releases what they shared.
-    const dropped = (legacy?.doc ?? current!.doc) as unknown as MetadataDoc
-    const held = new Set<string>()
-    for (const v of await this.versions(doc.name)) for (const [sha, holder] of Object.entries(pinsOf(v))) held.add(`${sha} ${holder}`)
-    const pins = Object.fromEntries(Object.entries(pinsOf(dropped)).filter(([sha, holder]) => !held.has(`${sha} ${holder}`)))
-    return [{ ...dropped, pins } as MetadataDoc]
+    const stripped = await this.#settle(doc.name, this.canBeBase(stored) ? [] : [stored as unknown as MetadataDoc])
+    // Always name the dropped version, so drop() knows it found one (its pins may be released later).
+    return stripped.some((d) => d.version === doc.version) ? stripped : [{ ...(stored as unknown as MetadataDoc), pins: {} } as MetadataDoc, ...stripped]
   }
 
   /**
-   * After an append published `doc` on `base`: if `base` was dropped meanwhile, its drop may have
-   * released holders `doc` shares. Restores them (a pin is idempotent); if bytes are already gone,
-   * `doc` is dropped again and the append fails with E_CONFLICT (nothing else refers to it yet
-   * but a reader in that instant).
+   * Strips every dropped version that no live version builds on (directly or through other
+   * versions) and no append holds: its document becomes a plain tombstone and its base loses its
+   * holder. Returns the stripped documents with the pins to release: those no version that keeps
+   * content still lists (documents of appends written before deltas share holders). Read after
+   * the caller's drop, so of two concurrent drops at least one sees the other and strips both.
+   * `alreadyStripped` are documents the caller made plain tombstones itself.
    */
-  protected async checkBase(doc: VersionDoc, base: VersionDoc): Promise<void> {
-    if (await this.#versionDoc(base.name, base.version)) return
-    const shared = Object.entries(pinsOf(base)).filter(([sha, holder]) => pinsOf(doc)[sha] === holder)
-    let lost = false
-    for (const [sha, holder] of shared) {
-      await pin(this.ctx.backend, sha, holder)
-      if (!(await this.ctx.backend.blobs.has(sha))) lost = true
+  async #settle(name: string, alreadyStripped: readonly MetadataDoc[] = []): Promise<MetadataDoc[]> {
+    const docs: StoredDoc[] = []
+    for await (const d of this.ctx.backend.meta.list(`${this.key(name)}/@`)) docs.push(d)
+    if (!docs.some((d) => d.doc.version === 1)) {
+      const legacy = await this.#legacy(name)
+      if (legacy) docs.unshift({ ...legacy, doc: { ...legacy.doc, version: 1, parent: null } })
     }
-    if (!lost) return
-    await this.drop(`${doc.name}@${doc.version}`, { force: true })
-    throw new OmegaError('E_CONFLICT', `${this.noun} "${doc.name}@${base.version}" was dropped while an append built on it; nothing was appended, put the full data again`, {
-      details: { name: doc.name, version: base.version },
-      transient: false,
+    const content = docs.filter((d) => hasContent(d.doc))
+    const byVersion = new Map(content.map((d) => [d.doc.version as number, d]))
+    const needed = new Set<number>()
+    const mark = (version: number | undefined): void => {
+      while (version !== undefined && !needed.has(version)) {
+        needed.add(version)
+        version = baseOf(byVersion.get(version)?.doc)?.version
+      }
+    }
+    for (const d of content) if (!isTombstone(d.doc)) mark(d.doc.version as number)
+    const stripped: MetadataDoc[] = [...alreadyStripped]
+    const strippedVersions = new Set<number>()
+    // Newest first: stripping a version releases its base, which may then be stripped too.
+    for (const d of content.filter((c) => isTombstone(c.doc)).reverse()) {
+      const version = d.doc.version as number
+      if (needed.has(version)) continue
+      if ((await builderCount(this.ctx.backend, this.#buildersKey(name, version))) > 0) {
+        mark(version)
+        continue
+      }
+      try {
+        await this.ctx.backend.meta.put(d.key, { dropped: true, version, droppedAt: d.doc.droppedAt ?? new Date().toISOString() }, { ifRevision: d.revision })
+      } catch (err) {
+        if (OmegaError.is(err, 'E_CONFLICT') || OmegaError.is(err, 'E_NOT_FOUND')) continue // another drop stripped it
+        throw err
+      }
+      stripped.push(d.doc as unknown as MetadataDoc)
+      strippedVersions.add(version)
+      const base = baseOf(d.doc)
+      if (base) await updateBuilders(this.ctx.backend, this.#buildersKey(name, base.version), base.holder, false)
+    }
+    const held = new Set<string>()
+    for (const d of content) {
+      if (strippedVersions.has(d.doc.version as number)) continue
+      for (const [sha, holder] of Object.entries(pinsOf(d.doc))) held.add(`${sha} ${holder}`)
+    }
+    return stripped.map((d) => ({ ...d, pins: Object.fromEntries(Object.entries(pinsOf(d)).filter(([sha, holder]) => !held.has(`${sha} ${holder}`))) }) as MetadataDoc)
+  }
+
+  /** True if an append may build on this stored version (only such versions are retained when dropped). */
+  protected canBeBase(_doc: JsonObject): boolean {
+    return false
+  }
+
+  /**
+   * Combines a materialised base with the delta versions stored on it, oldest first, into the
+   * full version of the last delta (parts and kindMeta). Only stores whose puts write deltas
+   * override it.
+   */
+  protected combine(_base: VersionDoc, deltas: readonly VersionDoc[]): VersionDoc {
+    const last = deltas.at(-1)!
+    throw errors.unreadableDocument(this.#versionKey(last.name, last.version), `a ${this.noun} version cannot extend another`)
+  }
+
+  /**
+   * The full version a stored document stands for: itself, or, for a delta, its chain of bases
+   * combined. Materialised versions are cached by content, so only versions not seen before in
+   * this process are read. The result's sha256 must match the stored one.
+   *
+   * @throws {OmegaError} E_INTEGRITY if a base is missing, changed, or the parts do not add up
+   */
+  protected async materialize(doc: VersionDoc): Promise<VersionDoc> {
+    let ref = baseOf(doc)
+    if (!ref) return doc
+    const cache = chainCache<VersionDoc>(this.ctx.backend)
+    const key = (v: number): string => this.#versionKey(doc.name, v)
+    const hit = cache.get(key(doc.version), doc.sha256)
+    if (hit) return hit
+    const chain: VersionDoc[] = [doc]
+    let full: VersionDoc | undefined
+    // A long walk reads the name's version documents in one listing instead of one get each.
+    let listed: Map<number, VersionDoc> | undefined
+    while (ref) {
+      full = cache.get(key(ref.version), ref.sha256)
+      if (full) break
+      if (!listed && chain.length > WALK_BY_GETS) listed = await this.#contentDocs(doc.name)
+      const base = listed ? listed.get(ref.version) : await this.#contentDoc(doc.name, ref.version)
+      if (!base || base.sha256 !== ref.sha256) {
+        const what = `${this.noun} "${doc.name}@${chain.at(-1)!.version}" extends version ${ref.version}, which is ${base ? 'another version now' : 'gone'}`
+        throw new OmegaError('E_INTEGRITY', `${what}; put the full data again`, { details: { name: doc.name, version: chain.at(-1)!.version, base: ref.version } })
+      }
+      ref = baseOf(base)
+      if (ref) chain.push(base)
+      else full = base
+    }
+    chain.reverse()
+    // One pass over the whole chain (combining level by level would copy the part list each time).
+    const result = this.combine(full!, chain)
+    if (describeParts(result.parts).sha256 !== doc.sha256) {
+      throw new OmegaError('E_INTEGRITY', `${this.noun} "${doc.name}@${doc.version}": its parts do not add up to its sha256; put the full data again`, { details: { name: doc.name, version: doc.version } })
+    }
+    cache.set(key(doc.version), doc.sha256, result)
+    return result
+  }
+
+  /** Remembers a materialised version (a new append's), so the next read or append walks no chain. */
+  protected remember(doc: VersionDoc): void {
+    chainCache<VersionDoc>(this.ctx.backend).set(this.#versionKey(doc.name, doc.version), doc.sha256, doc)
+  }
+
+  /**
+   * Registers an append about to build on `base` (its builders record), then checks that `base`
+   * is still live. Call {@link releaseBase} if the append fails.
+   *
+   * @throws {OmegaError} E_CONFLICT (transient) if `base` was dropped meanwhile; nothing was published
+   */
+  protected async holdBase(base: VersionDoc, holder: string): Promise<void> {
+    await updateBuilders(this.ctx.backend, this.#buildersKey(base.name, base.version), holder, true)
+    const now = await this.#versionDoc(base.name, base.version)
+    if (now && now.sha256 === base.sha256) return
+    await this.releaseBase(base, holder)
+    throw new OmegaError('E_CONFLICT', `${this.noun} "${base.name}@${base.version}" was dropped while an append built on it; nothing was appended`, {
+      details: { name: base.name, version: base.version },
+      transient: true,
     })
+  }
+
+  /** Undoes {@link holdBase} of an append that published nothing; strips `base` if it was dropped meanwhile and nothing else holds it. */
+  protected async releaseBase(base: VersionDoc, holder: string): Promise<void> {
+    const left = await updateBuilders(this.ctx.backend, this.#buildersKey(base.name, base.version), holder, false)
+    if (left === 0 && !(await this.#versionDoc(base.name, base.version))) await this.collect(await this.#settle(base.name))
   }
 
   protected override async adopt(name: string, source: MetadataDoc, artifacts: { kindMeta: JsonObject; parts: Record<string, AsyncIterable<Uint8Array>> }, attributes: JsonObject): Promise<Metadata> {
@@ -314,8 +446,9 @@ export abstract class VersionedStore extends ObjectStore {
   }
 
   protected override async presentOne(meta: MetadataDoc): Promise<Metadata> {
+    const full = await this.materialize(meta as VersionDoc)
     const tags = await this.#tags(meta.name)
-    return { ...this.present(meta), tags: tagsOf(tags, meta.version!) }
+    return { ...this.present(full), tags: tagsOf(tags, meta.version!) }
   }
 
   /**
@@ -346,6 +479,7 @@ export abstract class VersionedStore extends ObjectStore {
         attributes: mergeAttributes(inherited, options.attributes),
         version: head.newest + 1,
         parent: options.parent === undefined ? (head.latest?.version ?? null) : options.parent,
+        ...options.extra,
       }
       try {
         await this.ctx.backend.meta.put(this.#versionKey(name, doc.version), metadataToJson(doc), { ifRevision: null })
@@ -467,6 +601,32 @@ export abstract class VersionedStore extends ObjectStore {
     return legacy && this.#asLegacy(legacy.key, legacy.doc)
   }
 
+  /** A version that keeps content: live, or dropped but retained as a base (a pre-versions document as version 1). */
+  async #contentDoc(name: string, version: number): Promise<VersionDoc | undefined> {
+    const stored = await this.ctx.backend.meta.get(this.#versionKey(name, version))
+    if (stored) return hasContent(stored.doc) ? (stored.doc as unknown as VersionDoc) : undefined
+    if (version !== 1) return undefined
+    const legacy = await this.#legacy(name)
+    return legacy && this.#asLegacy(legacy.key, legacy.doc)
+  }
+
+  /** Every version of the name that keeps content, by number (see {@link #contentDoc}). */
+  async #contentDocs(name: string): Promise<Map<number, VersionDoc>> {
+    const out = new Map<number, VersionDoc>()
+    for await (const { doc } of this.ctx.backend.meta.list(`${this.key(name)}/@`)) {
+      if (hasContent(doc)) out.set(doc.version as number, doc as unknown as VersionDoc)
+    }
+    if (!out.has(1)) {
+      const v1 = await this.#contentDoc(name, 1)
+      if (v1) out.set(1, v1)
+    }
+    return out
+  }
+
+  #buildersKey(name: string, version: number): string {
+    return buildersKey(this.key(name), version, VERSION_DIGITS)
+  }
+
   /** The document a release before versions wrote for the name, if any. */
   async #legacy(name: string): Promise<StoredDoc | undefined> {
     const stored = await this.ctx.backend.meta.get(this.key(name))
@@ -540,24 +700,60 @@ export abstract class VersionedStore extends ObjectStore {
 
   async #removeAll(name: string): Promise<MetadataDoc[]> {
     this.ctx.heads.invalidate(this.key(name))
-    const removed: MetadataDoc[] = []
     const docs: StoredDoc[] = []
     for await (const d of this.ctx.backend.meta.list(`${this.key(name)}/@`)) docs.push(d)
-    for (const key of [this.#tagsKey(name), this.#headKey(name), this.key(name)]) {
-      const d = await this.ctx.backend.meta.get(key)
-      if (d && (key !== this.key(name) || this.#asLegacy(d.key, d.doc))) docs.push(d)
+    let found = docs.some((d) => hasContent(d.doc) && !isTombstone(d.doc))
+    const legacy = docs.some((d) => d.doc.version === 1) ? undefined : await this.#legacy(name)
+    if (legacy) {
+      // As in a drop of version 1: first a retained version 1, then the pre-versions document goes.
+      const key = this.#versionKey(name, 1)
+      const doc = { ...legacy.doc, version: 1, parent: null, dropped: true, droppedAt: new Date().toISOString() }
+      const revision = await this.ctx.backend.meta.put(key, doc, { ifRevision: null })
+      await this.ctx.backend.meta.delete(legacy.key, { ifRevision: legacy.revision })
+      docs.unshift({ key, doc, revision })
+      found = true
     }
-    for (const d of docs) {
+    const removed: MetadataDoc[] = []
+    const kept: StoredDoc[] = []
+    // Newest first: deleting a delta version releases its base, which then goes too. A version an
+    // append holds (it checked its base before this drop marked it) stays retained with its base:
+    // that append's version is then what is left of the name.
+    for (let d of [...docs].reverse()) {
+      if (hasContent(d.doc) && this.canBeBase(d.doc)) {
+        if (!isTombstone(d.doc)) {
+          try {
+            const doc = { ...d.doc, dropped: true, droppedAt: new Date().toISOString() }
+            d = { ...d, doc, revision: await this.ctx.backend.meta.put(d.key, doc, { ifRevision: d.revision }) }
+          } catch (err) {
+            if (!OmegaError.is(err, 'E_CONFLICT') && !OmegaError.is(err, 'E_NOT_FOUND')) throw err
+            continue
+          }
+        }
+        if ((await builderCount(this.ctx.backend, this.#buildersKey(name, d.doc.version as number))) > 0) {
+          kept.push(d)
+          continue
+        }
+      }
       try {
         await this.ctx.backend.meta.delete(d.key, { ifRevision: d.revision })
       } catch (err) {
-        if (!OmegaError.is(err, 'E_NOT_FOUND')) throw err
+        if (!OmegaError.is(err, 'E_NOT_FOUND') && !OmegaError.is(err, 'E_CONFLICT')) throw err
         continue
       }
-      if (!isTombstone(d.doc) && typeof d.doc.kind === 'string') removed.push(d.doc as unknown as MetadataDoc)
+      if (!hasContent(d.doc)) continue
+      removed.push(d.doc as unknown as MetadataDoc)
+      const base = baseOf(d.doc)
+      if (base) await updateBuilders(this.ctx.backend, this.#buildersKey(name, base.version), base.holder, false)
+    }
+    for (const key of [this.#tagsKey(name), this.#headKey(name)]) {
+      const d = await this.ctx.backend.meta.get(key)
+      if (d) await this.ctx.backend.meta.delete(d.key, { ifRevision: d.revision }).catch(() => undefined)
     }
     this.ctx.heads.invalidate(this.key(name))
-    return removed
+    if (!found && removed.length === 0) return []
+    const held = new Set(kept.flatMap((d) => Object.entries(pinsOf(d.doc)).map(([sha, holder]) => `${sha} ${holder}`)))
+    const out = removed.map((d) => ({ ...d, pins: Object.fromEntries(Object.entries(pinsOf(d)).filter(([sha, holder]) => !held.has(`${sha} ${holder}`))) }) as MetadataDoc)
+    return out.length > 0 ? out : [{ name, pins: {} } as unknown as MetadataDoc]
   }
 
   async #missingVersion(name: string, what: string, parsed: ParsedName): Promise<OmegaError> {
@@ -599,6 +795,11 @@ function checkTag(tag: string): void {
 
 function isTombstone(doc: object): boolean {
   return (doc as { dropped?: unknown }).dropped === true
+}
+
+/** A live version, or a dropped one retained because a live version builds on it. */
+function hasContent(doc: JsonObject): boolean {
+  return typeof doc.kind === 'string' && typeof doc.parts === 'object' && doc.parts !== null
 }
 
 function tagsOf(tags: ReadonlyMap<string, number>, version: number): string[] {
