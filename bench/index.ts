@@ -1,4 +1,4 @@
-// omega benchmarks: `npx -y pnpm@10.34.9 bench [--scope store|versions|datasets|runtime|onnx|gc|dsv|all] [--reporter table|json]`.
+// omega benchmarks: `npx -y pnpm@10.34.9 bench [--scope store|versions|datasets|runtime|onnx|gc|dsv|server|all] [--reporter table|json]`.
 // Every figure is a ratio against the raw library doing the same work in the same run.
 import { parseArgs } from 'node:util'
 import { storeScope, versionsScope } from './scope-store.js'
@@ -7,12 +7,13 @@ import { runtimeScope } from './scope-runtime.js'
 import { onnxScope } from './scope-onnx.js'
 import { gcScope } from './scope-gc.js'
 import { dsvScope } from './scope-dsv.js'
+import { serverScope } from './scope-server.js'
 import type { Row } from './stats.js'
 
 const { values } = parseArgs({
   options: { scope: { type: 'string', default: 'all' }, reporter: { type: 'string', default: 'table' } },
 })
-const scopes: Record<string, () => Promise<Row[]>> = { store: storeScope, versions: versionsScope, datasets: datasetsScope, runtime: runtimeScope, onnx: onnxScope, gc: gcScope, dsv: dsvScope }
+const scopes: Record<string, () => Promise<Row[]>> = { store: storeScope, versions: versionsScope, datasets: datasetsScope, runtime: runtimeScope, onnx: onnxScope, gc: gcScope, dsv: dsvScope, server: serverScope }
 const chosen = values.scope === 'all' ? Object.keys(scopes) : values.scope!.split(',')
 const results: Record<string, Row[]> = {}
 console.log(`omega bench — node ${process.version}, ${new Date().toISOString()}`)
