@@ -25,7 +25,7 @@ export interface OmegaServer {
   listen(options: ListenOptions): Promise<string>
   /** Stops accepting requests and waits for open ones; the Omega instance stays open. */
   close(): Promise<void>
-  /** The fastify instance, for `inject`, extra routes or hooks. */
+  /** The fastify instance: `inject`, or extra routes and hooks before `listen`. */
   readonly fastify: FastifyInstance
 }
 
@@ -80,7 +80,6 @@ export async function createServer(om: Omega, options: ServerOptions | Readonly<
   serviceRoutes(app, ctx)
   modelRoutes(app, ctx)
   datasetRoutes(app, ctx)
-  await app.ready()
 
   return {
     fastify: app,
