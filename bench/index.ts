@@ -13,6 +13,7 @@ import { trackingScope } from './scope-tracking.js'
 import { s3Scope } from './scope-s3.js'
 import { tfjsScope } from './scope-tfjs.js'
 import { archiveScope } from './scope-archive.js'
+import { serverScope } from './scope-server.js'
 import type { Row } from './stats.js'
 
 const { values } = parseArgs({
@@ -32,6 +33,7 @@ const scopes: Record<string, () => Promise<Row[]>> = {
   s3: s3Scope,
   tfjs: tfjsScope,
   archive: archiveScope,
+  server: serverScope,
 }
 const chosen = values.scope === 'all' ? Object.keys(scopes) : values.scope!.split(',')
 const results: Record<string, Row[]> = {}

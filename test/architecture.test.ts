@@ -73,6 +73,14 @@ describe('architecture', () => {
     expect(dependents).toEqual(['@omega/omega'])
   })
 
+  it('the REST server depends on core only', () => {
+    const json = JSON.parse(readFileSync(join(root, 'packages/server/package.json'), 'utf8')) as Pkg['json']
+    expect(Object.keys({ ...json.dependencies, ...json.peerDependencies }).filter((d) => d.startsWith('@omega/'))).toEqual(['@omega/core'])
+    for (const file of files(join(root, 'packages/server/src'))) {
+      for (const spec of imports(file)) expect(spec.startsWith('@omega/') && spec !== '@omega/core', `${relative(root, file)} imports ${spec}`).toBe(false)
+    }
+  })
+
   it('every backend runs the conformance suite from one test file', () => {
     for (const { dir, json } of packages().filter((p) => p.dir.includes('/packages/backends/'))) {
       const test = join(dir, 'test/conformance.test.ts')
