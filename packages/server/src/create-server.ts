@@ -7,6 +7,7 @@ import { HttpError, toErrorResponse } from './http-errors.js'
 import type { RouteContext } from './route-context.js'
 import { datasetRoutes } from './routes/dataset-routes.js'
 import { modelRoutes } from './routes/model-routes.js'
+import { scriptRoutes } from './routes/script-routes.js'
 import { serviceRoutes } from './routes/service-routes.js'
 import { checkListenHost, resolveServerOptions, type ServerOptions } from './server-options.js'
 import { TaskTable } from './task-table.js'
@@ -80,6 +81,7 @@ export async function createServer(om: Omega, options: ServerOptions | Readonly<
   serviceRoutes(app, ctx)
   modelRoutes(app, ctx)
   datasetRoutes(app, ctx)
+  scriptRoutes(app, ctx)
 
   return {
     fastify: app,

@@ -17,9 +17,11 @@ describe('OpenAPI', () => {
     expect(result.valid).toBe(true)
     expect(Object.keys(r.json.paths).sort()).toEqual([
       '/api/v1/dataset/{name}',
+      '/api/v1/job/{name}',
       '/api/v1/model/{name}',
       '/api/v1/model/{name}/{operation}',
       '/api/v1/ping',
+      '/api/v1/script/{name}/run',
       '/api/v1/task/{id}/result',
       '/api/v1/task/{id}/status',
     ])
