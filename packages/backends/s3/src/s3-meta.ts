@@ -6,6 +6,9 @@ import type { S3Context } from './s3-context.js'
 import { isConditionalConflict, isMissing, isPreconditionFailed, s3Error } from './s3-errors.js'
 import { DOC_SUFFIX, decodeMetaKey, encodeMetaKey, metaListPrefix } from './meta-key.js'
 
+/** Re-reads of a document that does not parse before it is reported unreadable (see get). */
+const TORN_READ_RETRIES = 2
+
 /**
  * How compare-and-set is enforced: by the server's conditional writes (`If-None-Match: *`,
  * `If-Match: <etag>`, and `If-Match` on DELETE where it honours that too), or, for a store only
@@ -49,7 +52,13 @@ export class S3Meta implements MetadataStore {
   }
 
   async get(key: string): Promise<StoredDoc | undefined> {
-    const found = await this.#read(this.objectKey(key), key)
+    let found = await this.#read(this.objectKey(key), key)
+    // S3 replaces objects atomically, but some S3-compatible servers rewrite a file in place, so a
+    // read racing a write can see it torn: read again before calling the document unreadable.
+    for (let retry = 0; retry < TORN_READ_RETRIES && found?.unreadable !== undefined; retry++) {
+      await new Promise((resolve) => setTimeout(resolve, 20 * (retry + 1)))
+      found = await this.#read(this.objectKey(key), key)
+    }
     if (!found || found.body?.deleted) return undefined
     if (found.unreadable !== undefined) throw errors.unreadableDocument(key, found.unreadable)
     return { key, doc: found.body!.doc ?? {}, revision: found.etag }
