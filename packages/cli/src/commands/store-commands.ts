@@ -65,7 +65,7 @@ export function addStoreCommands(group: Command, streams: Streams, pick: StorePi
   }
   group
     .command('drop')
-    .description('drop a name (every version), one version (name@2), or every match of a glob')
+    .description(versions ? 'drop a name (every version), one version (name@2), or every match of a glob' : 'drop a name, or every match of a glob')
     .argument('<name>')
     .option('-f, --force', 'no error if nothing matches')
     .action(
@@ -76,7 +76,7 @@ export function addStoreCommands(group: Command, streams: Streams, pick: StorePi
     )
   group
     .command('promote')
-    .description('copy a version into another bucket or another store as a new version there')
+    .description(versions ? 'copy a version into another bucket or another store as a new version there' : 'copy into another bucket or another store')
     .argument('<name>')
     .requiredOption('--to <url-or-bucket>', 'a bucket of this store, or a store URL (fs:/srv/prod, level:./other)')
     .option('--to-bucket <bucket>', 'the bucket in the target store (with a store URL)')
