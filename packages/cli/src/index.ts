@@ -1,6 +1,6 @@
 /**
- * **@omega/cli**: the `omega` command line (SPEC §10) — datasets, models, runtime, export/import
- * and fsck over any omega store. It parses, calls the library and prints; it has no logic of its own.
+ * **@omega/cli**: the `omega` command line (SPEC §10) — datasets, models, scripts, jobs, runtime,
+ * export/import and fsck over any omega store. It parses, calls the library and prints; it has no logic of its own.
  *
  * @packageDocumentation
  */

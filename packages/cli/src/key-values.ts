@@ -25,6 +25,15 @@ export function positiveInt(text: string): number {
   return n
 }
 
+/** Parses a JSON option (`--args '[1,2]'`). */
+export function jsonValue(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    throw new InvalidArgumentError(`expected JSON, got ${text}`)
+  }
+}
+
 /** Parses a JSON object option (`--attributes '{"team":"a"}'`). */
 export function jsonObject(text: string): Record<string, unknown> {
   let value: unknown

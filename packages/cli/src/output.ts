@@ -53,7 +53,9 @@ export function toJsonText(value: unknown, indent?: number): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v), indent)
 }
 
-function humanText(value: unknown): string {
+/** A value as text for people: a string as is, strings one per line, anything else as indented JSON. */
+export function humanText(value: unknown): string {
+  if (value === undefined) return ''
   if (typeof value === 'string') return value
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join('\n')
   return toJsonText(value, 2)

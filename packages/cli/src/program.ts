@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs'
 import { Command, Option } from 'commander'
 import { archiveCommands } from './commands/archive.js'
 import { datasetsCommand } from './commands/datasets.js'
+import { jobsCommand } from './commands/jobs.js'
 import { modelsCommand } from './commands/models.js'
 import { runtimeCommand } from './commands/runtime.js'
+import { scriptsCommand } from './commands/scripts.js'
 import { serveCommand } from './commands/serve.js'
 import type { Streams } from './output.js'
 
@@ -15,7 +17,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
  */
 export function createProgram(streams: Streams): Command {
   const program = new Command('omega')
-    .description('omega: models and datasets by name, versioned, from the command line')
+    .description('omega: models, datasets and scripts by name, versioned, from the command line')
     .version(VERSION)
     .option('--store <url>', 'store URL (level:./x, fs:./x, memory:); default $OMEGA_STORE, else $OMEGA_HOME or ./.omega')
     .option('--bucket <bucket>', 'bucket to work in', 'default')
@@ -30,6 +32,8 @@ export function createProgram(streams: Streams): Command {
     })
   datasetsCommand(program, streams)
   modelsCommand(program, streams)
+  scriptsCommand(program, streams)
+  jobsCommand(program, streams)
   runtimeCommand(program, streams)
   archiveCommands(program, streams)
   serveCommand(program, streams)

@@ -1,5 +1,5 @@
 // The real `omega` binary, spawned as a user would run it: results, exit codes, formats, archives.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -7,38 +7,11 @@ import { DecisionTreeClassifier } from 'ml-cart'
 import { describe, expect, it } from 'vitest'
 import { Omega } from '@omega/omega'
 import { tempDir } from '@omega/conformance'
+import { BIN, json, omega } from './omega-binary.js'
 
-const BIN = join(import.meta.dirname, '../bin/omega.js')
 const FIXTURES = join(import.meta.dirname, '../../../fixtures')
 const IRIS_CSV = join(FIXTURES, 'datasets/iris.csv')
 const IRIS_ONNX = join(FIXTURES, 'onnx/logreg_iris.onnx')
-
-interface Ran {
-  readonly code: number
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/** Runs `omega …` in a child process with stdout and stderr piped (not a terminal). */
-function omega(args: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, OMEGA_STORE: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-  })
-}
-
-/** `omega --json …` that must succeed: its one JSON value. */
-async function json(store: string, args: readonly string[]): Promise<unknown> {
-  const ran = await omega(['--store', store, '--json', ...args])
-  expect(ran.stderr, `omega ${args.join(' ')}`).toBe('')
-  expect(ran.code).toBe(0)
-  return JSON.parse(ran.stdout) as unknown
-}
 
 const irisTargets = async (): Promise<number[]> =>
   (await readFile(IRIS_CSV, 'utf8'))

@@ -32,7 +32,7 @@ export function datasetsCommand(program: Command, streams: Streams): void {
     .argument('<file>')
     .option('--format <format>', 'csv, arrow, arrows, parquet, json or file (default: by extension)')
     .action(action(streams, async (ctx, [name, file]) => await get(ctx, name as string, file as string)))
-  addStoreCommands(group, streams, (om) => om.datasets)
+  addStoreCommands(group, streams, (om) => om.datasets, (om) => om.datasets)
 }
 
 async function put(ctx: ActionContext, file: string, name: string): Promise<void> {

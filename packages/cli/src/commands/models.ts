@@ -52,5 +52,5 @@ export function modelsCommand(program: Command, streams: Streams): void {
         ctx.out.result({ name: meta.name, version: meta.version, path, parts: names }, `wrote ${meta.name}@${meta.version} to ${path as string}`)
       }),
     )
-  addStoreCommands(group, streams, (om) => om.models)
+  addStoreCommands(group, streams, (om) => om.models, (om) => om.models)
 }

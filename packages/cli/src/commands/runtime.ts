@@ -2,19 +2,21 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { Table, type RecordBatch } from 'apache-arrow'
 import { Argument, type Command } from 'commander'
-import { csvTables, isTensor, type DataArg, type JsonObject, type JsonValue, type Tensor } from '@omega/core'
+import { csvTables, type DataArg, type JsonObject, type JsonValue } from '@omega/core'
 import { action, type ActionContext } from '../action.js'
 import { collectKeyValue, positiveInt } from '../key-values.js'
 import { UsageError, type Streams } from '../output.js'
+import { humanResult, plain } from '../results.js'
+import { addRunCommand } from './scripts.js'
 import { startProgress, type Progress } from '../progress.js'
 import { formatOf, readJsonFile, readTableFile } from '../table-files.js'
 
 const OPERATIONS = ['fit', 'partialFit', 'predict', 'predictProba', 'transform', 'score', 'gridsearch'] as const
 type Operation = (typeof OPERATIONS)[number]
 
-/** `omega runtime model <name> <op> <X> [Y]`: one runtime call, its result printed or stored. */
+/** `omega runtime model <name> <op> <X> [Y]`: one runtime call, its result printed or stored; `omega runtime script <name>` runs a script. */
 export function runtimeCommand(program: Command, streams: Streams): void {
-  const group = program.command('runtime').description('run models: fit, predict, score … (SPEC §6)')
+  const group = program.command('runtime').description('run models (fit, predict, score …) and scripts (SPEC §6)')
   group
     .command('model')
     .description('call a model; X and Y are dataset names (selectors allowed: "iris[^target]") or files (.csv, .arrow, .parquet, .json)')
@@ -28,6 +30,7 @@ export function runtimeCommand(program: Command, streams: Streams): void {
     .option('--scoring <scorer>', 'gridsearch: accuracy, r2 or neg_mean_squared_error')
     .option('--timeout <ms>', 'reject with E_TIMEOUT after this many milliseconds', positiveInt)
     .action(action(streams, async (ctx, [name, op, x, y]) => await call(ctx, name as string, op as Operation, x as string, y as string | undefined)))
+  addRunCommand(group.command('script'), streams)
 }
 
 /** A data argument: a file path that exists is read inline (nothing is stored); anything else is a dataset name. */
@@ -101,32 +104,4 @@ async function call(ctx: ActionContext, name: string, op: Operation, xText: stri
   }
   const shown = plain(result)
   ctx.out.data({ model: name, result: shown }, humanResult(shown))
-}
-
-/** Tensors as nested arrays, a record of tensors as a record of arrays; metadata and numbers as they are. */
-function plain(value: unknown): unknown {
-  if (isTensor(value)) return (value as Tensor).toArray()
-  if (value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).length > 0 && Object.values(value).every(isTensor)) {
-    return Object.fromEntries(Object.entries(value).map(([k, t]) => [k, (t as Tensor).toArray()]))
-  }
-  return value
-}
-
-/** Predictions as text: one row per line, several outputs side by side under a header. */
-function humanResult(value: unknown): string | undefined {
-  const cell = (v: unknown): string => (Array.isArray(v) ? v.join(',') : String(v))
-  if (Array.isArray(value)) return value.map((row) => (Array.isArray(row) ? row.join('\t') : String(row))).join('\n')
-  if (typeof value === 'number') return String(value)
-  const meta = value as { name?: unknown; version?: unknown; kind?: unknown; prefix?: unknown } | null
-  if (meta && typeof meta.name === 'string' && typeof meta.kind === 'string') {
-    return `stored ${meta.prefix === 'data/' ? 'dataset' : 'model'} ${meta.name}@${String(meta.version)} (${meta.kind})`
-  }
-  if (value && typeof value === 'object' && Object.values(value).every(Array.isArray)) {
-    const columns = Object.entries(value as Record<string, unknown[]>)
-    const rows = Math.max(...columns.map(([, v]) => v.length))
-    const lines = [columns.map(([k]) => k).join('\t')]
-    for (let i = 0; i < rows; i++) lines.push(columns.map(([, v]) => cell(v[i])).join('\t'))
-    return lines.join('\n')
-  }
-  return undefined
 }

@@ -1,16 +1,19 @@
 import type { Command } from 'commander'
-import { errors, type Omega, type VersionedStore } from '@omega/core'
+import { errors, type ObjectStore, type Omega, type VersionedStore } from '@omega/core'
 import { action, openOmega } from '../action.js'
 import type { Streams } from '../output.js'
 
-/** Picks the store a group works on (`om.models`, `om.datasets`). */
-export type StorePicker = (om: Omega) => VersionedStore
+/** Picks the store a group works on (`om.models`, `om.datasets`, `om.scripts`). */
+export type StorePicker = (om: Omega) => ObjectStore
+
+/** What the stores' objects are called in messages. */
+const NOUNS: Readonly<Record<string, string>> = { models: 'model', datasets: 'dataset', scripts: 'script' }
 
 /**
- * The subcommands models and datasets share, one implementation for both: list, metadata,
- * revisions, tag, drop and promote.
+ * The subcommands the store groups share, one implementation for all: list, metadata, drop and
+ * promote; revisions and tag for the versioned stores (models, datasets).
  */
-export function addStoreCommands(group: Command, streams: Streams, pick: StorePicker): void {
+export function addStoreCommands(group: Command, streams: Streams, pick: StorePicker, versions?: (om: Omega) => VersionedStore): void {
   group
     .command('list')
     .description('names (or metadata with --raw), sorted; a glob selects')
@@ -27,40 +30,42 @@ export function addStoreCommands(group: Command, streams: Streams, pick: StorePi
     )
   group
     .command('metadata')
-    .description('metadata of a version (name, name@3, name@tag, name^)')
+    .description(versions ? 'metadata of a version (name, name@3, name@tag, name^)' : 'metadata (kindMeta holds the manifest)')
     .argument('<name>')
     .action(
       action(streams, async (ctx, [name]) => {
         const store = pick(await ctx.omega())
         const meta = await store.metadata(name as string)
-        if (!meta) throw errors.notFound(store.store === 'models' ? 'model' : 'dataset', name as string, store.bucket)
+        if (!meta) throw errors.notFound(NOUNS[store.store] ?? store.store, name as string, store.bucket)
         ctx.out.data(meta)
       }),
     )
-  group
-    .command('revisions')
-    .description('every version with its tags, sha256, parent and attributes')
-    .argument('<name>')
-    .action(
-      action(streams, async (ctx, [name]) => {
-        const revisions = await pick(await ctx.omega()).revisions(name as string)
-        ctx.out.data(revisions, revisions.map((r) => `${r.version}\t${r.createdAt}\t${r.sha256.slice(0, 12)}\t${r.tags.join(',')}`).join('\n'))
-      }),
-    )
-  group
-    .command('tag')
-    .description('point a tag at a version (moves it if it pointed elsewhere)')
-    .argument('<name>', 'name@version or name')
-    .argument('<tag>')
-    .action(
-      action(streams, async (ctx, [name, tag]) => {
-        const meta = await pick(await ctx.omega()).tag(name as string, tag as string)
-        ctx.out.result(meta, `${meta.name}@${meta.version} tagged ${tag as string}`)
-      }),
-    )
+  if (versions) {
+    group
+      .command('revisions')
+      .description('every version with its tags, sha256, parent and attributes')
+      .argument('<name>')
+      .action(
+        action(streams, async (ctx, [name]) => {
+          const revisions = await versions(await ctx.omega()).revisions(name as string)
+          ctx.out.data(revisions, revisions.map((r) => `${r.version}\t${r.createdAt}\t${r.sha256.slice(0, 12)}\t${r.tags.join(',')}`).join('\n'))
+        }),
+      )
+    group
+      .command('tag')
+      .description('point a tag at a version (moves it if it pointed elsewhere)')
+      .argument('<name>', 'name@version or name')
+      .argument('<tag>')
+      .action(
+        action(streams, async (ctx, [name, tag]) => {
+          const meta = await versions(await ctx.omega()).tag(name as string, tag as string)
+          ctx.out.result(meta, `${meta.name}@${meta.version} tagged ${tag as string}`)
+        }),
+      )
+  }
   group
     .command('drop')
-    .description('drop a name (every version), one version (name@2), or every match of a glob')
+    .description(versions ? 'drop a name (every version), one version (name@2), or every match of a glob' : 'drop a name, or every match of a glob')
     .argument('<name>')
     .option('-f, --force', 'no error if nothing matches')
     .action(
@@ -71,7 +76,7 @@ export function addStoreCommands(group: Command, streams: Streams, pick: StorePi
     )
   group
     .command('promote')
-    .description('copy a version into another bucket or another store as a new version there')
+    .description(versions ? 'copy a version into another bucket or another store as a new version there' : 'copy into another bucket or another store')
     .argument('<name>')
     .requiredOption('--to <url-or-bucket>', 'a bucket of this store, or a store URL (fs:/srv/prod, level:./other)')
     .option('--to-bucket <bucket>', 'the bucket in the target store (with a store URL)')
