@@ -5,28 +5,14 @@ import { Experiment, type TrackOptions } from './experiment.js'
 import { makeRow } from './run.js'
 import { Monitor, type MonitorOptions } from './monitor.js'
 import type { EventRow } from './event-schema.js'
+import { checkAlertRule, runAlertScript, type AlertAction, type AlertEvent, type AlertRule, type AlertScriptAction } from './alert-rules.js'
 
-/** What an alert action gets: the event that matched (run number resolved) and the instance. */
-export interface AlertEvent {
-  readonly experiment: string
-  readonly run: number | null
-  readonly event: string
-  readonly key: string | null
-  readonly value: number | null
-  readonly json: unknown
-  readonly dt: Date
-}
-
-/** A callback run when an event matches an alert rule. Runs off the logging path; what it throws is counted, never raised. */
-export type AlertAction = (event: AlertEvent, om: Omega) => void | Promise<void>
-
-/** Fire `action` on every `event` (optionally only in one experiment and for one key, e.g. a model). */
-export interface AlertRule {
-  readonly event: string
-  /** A function, or the name of an action registered with `registerAlertAction`. */
-  readonly action: string | AlertAction
-  readonly experiment?: string
-  readonly key?: string
+/** {@link Tracking.stats}: capture counts over all experiments, and alert actions that failed. */
+export interface TrackingStats extends CaptureStats {
+  /** Alert actions that threw, timed out, were not registered or named a missing script. */
+  alertFailures: number
+  /** The message of the last alert failure. */
+  lastAlertError?: string
 }
 
 /** Buffer settings of event logs. */
@@ -57,8 +43,10 @@ export class Tracking implements CallObserver {
   readonly #detach: () => void
   readonly #rules = new Set<AlertRule>()
   readonly #actions = new Map<string, AlertAction>()
-  /** Alert actions that threw or were not registered. */
+  /** Alert actions that threw, timed out, were not registered or named a missing script. */
   alertFailures = 0
+  /** The message of the last alert failure. */
+  lastAlertError: string | undefined
   #alerting: Promise<unknown>[] = []
 
   constructor(
@@ -125,11 +113,16 @@ export class Tracking implements CallObserver {
     this.#actions.set(name, action)
   }
 
-  /** Adds an alert rule; returns a function that removes it. */
+  /**
+   * Adds an alert rule; returns a function that removes it. The action is a function, a name
+   * registered with {@link registerAlertAction} or `{ script, timeoutMs?, args? }` (a stored script
+   * run with `{ ...args, event }`, see {@link AlertScriptAction}). Registered names and scripts are
+   * looked up when the rule fires: a missing one is counted in `alertFailures`.
+   *
+   * @throws {OmegaError} E_INVALID_ARGUMENT for a rule of the wrong shape
+   */
   alert(rule: AlertRule): () => void {
-    if (typeof rule?.event !== 'string' || (typeof rule.action !== 'string' && typeof rule.action !== 'function')) {
-      throw errors.invalidArgument('an alert rule needs { event, action } (action: a function or a registered action name)')
-    }
+    checkAlertRule(rule)
     this.#rules.add(rule)
     return () => void this.#rules.delete(rule)
   }
@@ -145,21 +138,25 @@ export class Tracking implements CallObserver {
     if (this.#rules.size === 0) return
     for (const rule of this.#rules) {
       if (rule.event !== row.event || (rule.experiment !== undefined && rule.experiment !== row.experiment) || (rule.key !== undefined && rule.key !== row.key)) continue
-      const action = typeof rule.action === 'function' ? rule.action : this.#actions.get(rule.action)
+      const action = rule.action
       const work = (async () => {
-        if (!action) throw new Error(`no alert action "${String(rule.action)}" is registered`)
         const run = await row.run
-        await action({ experiment: row.experiment, run, event: row.event, key: row.key, value: row.value, json: row.json, dt: new Date(row.dt) }, this.om)
-      })().catch(() => {
+        const event: AlertEvent = { experiment: row.experiment, run, event: row.event, key: row.key, value: row.value, json: row.json, dt: new Date(row.dt) }
+        if (typeof action === 'object') return await runAlertScript(this.om, action, event)
+        const fn = typeof action === 'function' ? action : this.#actions.get(action)
+        if (!fn) throw new Error(`no alert action "${action}" is registered`)
+        await fn(event, this.om)
+      })().catch((err: unknown) => {
         this.alertFailures++
+        this.lastAlertError = err instanceof Error ? err.message : String(err)
       })
       this.#alerting.push(work)
     }
   }
 
-  /** Events written and lost by this process, over all experiments. */
-  stats(): CaptureStats {
-    const total: CaptureStats = { written: 0, flushes: 0, lost: 0, failedWrites: 0 }
+  /** Events written and lost by this process, over all experiments, and alert actions that failed. */
+  stats(): TrackingStats {
+    const total: TrackingStats = { written: 0, flushes: 0, lost: 0, failedWrites: 0, alertFailures: this.alertFailures, ...(this.lastAlertError !== undefined && { lastAlertError: this.lastAlertError }) }
     for (const log of this.#logs.values()) {
       total.written += log.stats.written
       total.flushes += log.stats.flushes
