@@ -66,8 +66,9 @@ describe.skipIf(!HAVE_CHROMIUM)(`docs page in headless Chromium${SKIPPED}`, () =
     const before = received.filter((r) => r.url === '/api/v1/ping').length
     const block = '.opblock-get:has(.opblock-summary-path[data-path="/api/v1/ping"])'
     await page.click(`${block} .opblock-summary`)
-    await page.click(`${block} .try-out__btn`)
-    await page.click(`${block} .execute`)
+    // The block expands with an animation: wait for each button before clicking it.
+    await (await page.waitForSelector(`${block} .try-out__btn`, { visible: true }))!.click()
+    await (await page.waitForSelector(`${block} .execute`, { visible: true }))!.click()
     const status = await page.waitForSelector(`${block} .live-responses-table tr.response .response-col_status`)
     expect((await status!.evaluate((e) => e.textContent ?? '')).trim()).toBe('200')
     const bodyText = await page.$eval(`${block} .live-responses-table tr.response .response-col_description pre`, (e) => e.textContent ?? '')
