@@ -37,7 +37,7 @@ export { MemoryBackend, memoryBackendFactory } from './backend/memory-backend.js
 export { CheckedBackend } from './backend/checked-backend.js'
 export type { CheckedBlobStore, VerifiedReadOptions } from './backend/checked-backend.js'
 export type { PartRef, ChunkDigests } from './backend/chunk-digests.js'
-export { HashingReader, sha256Hex, isSha256, chunksOf, collectBytes } from './backend/hashing.js'
+export { HashingReader, sha256Hex, isSha256, chunksOf, collectBytes, joinBytes } from './backend/hashing.js'
 
 export type { Metadata } from './store/metadata.js'
 export type { ExportOptions, ExportReport, ArchiveProgress } from './archive/export-archive.js'

@@ -17,7 +17,7 @@ import {
   type ListObjectsV2CommandOutput,
   type UploadPartCommandOutput,
 } from '@aws-sdk/client-s3'
-import { HashingReader, OmegaError, errors, isSha256, throwIfAborted, type BlobRef, type BlobStore, type ListedBlob, type SignalOptions } from '@omega/core'
+import { HashingReader, OmegaError, errors, isSha256, joinBytes, throwIfAborted, type BlobRef, type BlobStore, type ListedBlob, type SignalOptions } from '@omega/core'
 import type { S3Context } from './s3-context.js'
 import { isMissing, s3Error } from './s3-errors.js'
 
@@ -58,7 +58,7 @@ export class S3Blobs implements BlobStore {
       const next = await iterator.next()
       if (next.done) {
         const sha256 = hasher.digest()
-        await this.ctx.send('write a blob', new PutObjectCommand({ Bucket: this.ctx.bucket, Key: this.ctx.blobKey(sha256), Body: concat(head, buffered), ContentLength: buffered }), signal)
+        await this.ctx.send('write a blob', new PutObjectCommand({ Bucket: this.ctx.bucket, Key: this.ctx.blobKey(sha256), Body: joinBytes(head, buffered), ContentLength: buffered }), signal)
         return { sha256, size: hasher.size }
       }
       head.push(next.value)
@@ -98,7 +98,7 @@ export class S3Blobs implements BlobStore {
           pending.push(next.value)
           pendingSize += next.value.byteLength
         }
-        const all = concat(pending, pendingSize)
+        const all = joinBytes(pending, pendingSize)
         let offset = 0
         while (all.byteLength - offset >= this.upload.partSize || (done && offset < all.byteLength)) {
           const size = Math.min(this.upload.partSize, all.byteLength - offset)
@@ -200,15 +200,4 @@ export async function* listObjects(ctx: S3Context, prefix: string, signal?: Abor
     for (const object of page.Contents ?? []) if (object.Key) yield object
     token = page.IsTruncated ? page.NextContinuationToken : undefined
   } while (token)
-}
-
-function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const c of chunks) {
-    out.set(c, offset)
-    offset += c.byteLength
-  }
-  return out
 }

@@ -58,6 +58,11 @@ export async function collectBytes(source: AsyncIterable<Uint8Array>): Promise<U
     chunks.push(chunk)
     size += chunk.byteLength
   }
+  return joinBytes(chunks, size)
+}
+
+/** Joins byte chunks of total length `size` into one array (no copy for one chunk or consecutive views of one buffer). */
+export function joinBytes(chunks: readonly Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!
   if (chunks.length === 0) return new Uint8Array(0)
   // Verified reads hand out consecutive views of one backend buffer (a whole file read at once):
