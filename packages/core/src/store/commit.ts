@@ -38,7 +38,11 @@ export async function commitWith<T>(
   let published = false
   try {
     const parts: Record<string, PartRef> = {}
+    // Parts are written concurrently; the document lists them in the order they were produced, so
+    // equal puts give equal documents whatever write finished first.
+    const order: string[] = []
     await produce(async (name, source) => {
+      order.push(name)
       let ref: PartRef = await backend.blobs.write(source, { signal })
       if (pins[ref.sha256] === undefined) {
         pins[ref.sha256] = commitId
@@ -56,7 +60,8 @@ export async function commitWith<T>(
       parts[name] = { sha256: ref.sha256, size: ref.size, ...(ref.chunks && { chunks: ref.chunks }) }
       return ref
     })
-    const value = await publish({ ...describeParts(parts), pins })
+    const ordered = Object.fromEntries(order.filter((name) => parts[name] !== undefined).map((name) => [name, parts[name]!]))
+    const value = await publish({ ...describeParts(ordered), pins })
     published = true
     return value
   } finally {
