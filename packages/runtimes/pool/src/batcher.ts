@@ -1,4 +1,5 @@
-import { abortError, kindMetaKey, type BatchingOptions, type EncodedData, type JsonObject, type ModelTask, type TaskOutcome, type TaskResult } from '@omega/core'
+import { abortError, type BatchingOptions, type EncodedData, type JsonObject, type ModelTask, type TaskOutcome, type TaskResult } from '@omega/core'
+import { kindMetaDigest } from './kind-meta-digest.js'
 
 /** Limits with every field set (the pool's defaults fill what a model or call leaves out). */
 export type BatchLimits = Required<BatchingOptions>
@@ -64,7 +65,12 @@ export class Batcher {
     }
     const rows = shape[0]!
     if (limits.maxBatch <= 1 || rows >= limits.maxBatch) return undefined
-    const key = `${task.op}\0${task.model.sha256}\0${kindMetaKey(task.model.kindMeta)}\0${task.params === undefined ? '' : JSON.stringify(task.params)}\0${dtype}\0${shape.slice(1).join(',')}\0${limits.maxBatch}\0${limits.maxDelayMs}`
+    const key = `${task.op}\0${task.model.sha256}\0${kindMetaDigest(task.model.kindMeta)}\0${task.params === undefined ? '' : JSON.stringify(task.params)}\0${dtype}\0${shape.length === 2 ? shape[1] : shape.slice(1).join(',')}\0${limits.maxBatch}\0${limits.maxDelayMs}`
+    if (limits.maxDelayMs === 0 && this.#inflight < this.capacity && !this.#groups.has(key)) {
+      // A thread is free and nobody is waiting: no reason to wait for a batch (sequential callers
+      // pay nothing, not even a queue entry). The pool handles the caller's abort as for any task.
+      return this.#sent(task, signal, false)
+    }
     return new Promise<TaskOutcome>((resolve, reject) => {
       const member: Member = { task, rows, signal, settled: false, resolve, reject, release: () => undefined }
       if (signal) {
@@ -73,10 +79,6 @@ export class Batcher {
         member.release = () => signal.removeEventListener('abort', onAbort)
       }
       let group = this.#groups.get(key)
-      if (!group && limits.maxDelayMs === 0 && this.#inflight < this.capacity) {
-        // A thread is free and nobody is waiting: no reason to wait for a batch (sequential callers pay nothing).
-        return void this.#alone(member)
-      }
       if (!group) {
         group = { key, limits, members: [], rows: 0, timer: undefined }
         this.#groups.set(key, group)
