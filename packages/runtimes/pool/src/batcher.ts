@@ -28,6 +28,8 @@ interface Group {
 }
 
 const ROW_OPS = new Set(['predict', 'predictProba', 'transform'])
+/** A member without a signal has nothing to release (shared: a closure per waiting caller would keep its batch key alive). */
+const NOTHING = (): void => undefined
 
 /**
  * Dynamic batching: concurrent row operations (predict, predictProba, transform) on the same model
@@ -72,7 +74,7 @@ export class Batcher {
       return this.#sent(task, signal, false)
     }
     return new Promise<TaskOutcome>((resolve, reject) => {
-      const member: Member = { task, rows, signal, settled: false, resolve, reject, release: () => undefined }
+      const member: Member = { task, rows, signal, settled: false, resolve, reject, release: NOTHING }
       if (signal) {
         const onAbort = (): void => this.#abort(key, member)
         signal.addEventListener('abort', onAbort, { once: true })
