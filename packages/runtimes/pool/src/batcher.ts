@@ -60,19 +60,20 @@ export class Batcher {
     if (!X || task.Y || X.format !== 'tensor' || !ROW_OPS.has(task.op)) return undefined
     const { dtype, shape } = X.meta as { dtype: string; shape: number[] }
     if (dtype === 'string' || shape.length === 0 || shape[0] === 0) return undefined
-    if (this.#unsplittable.has(`${task.model.sha256}\0${task.op}`)) return undefined
+    if (this.#unsplittable.size > 0 && this.#unsplittable.has(`${task.model.sha256}\0${task.op}`)) return undefined
     const limits: BatchLimits = {
       maxBatch: hint.maxBatch ?? this.defaults.maxBatch,
       maxDelayMs: hint.maxDelayMs ?? this.defaults.maxDelayMs,
     }
     const rows = shape[0]!
     if (limits.maxBatch <= 1 || rows >= limits.maxBatch) return undefined
-    const key = `${task.op}\0${task.model.sha256}\0${kindMetaDigest(task.model.kindMeta)}\0${task.params === undefined ? '' : JSON.stringify(task.params)}\0${dtype}\0${shape.length === 2 ? shape[1] : shape.slice(1).join(',')}\0${limits.maxBatch}\0${limits.maxDelayMs}`
-    if (limits.maxDelayMs === 0 && this.#inflight < this.capacity && !this.#groups.has(key)) {
+    if (limits.maxDelayMs === 0 && this.#inflight < this.capacity && this.#groups.size === 0) {
       // A thread is free and nobody is waiting: no reason to wait for a batch (sequential callers
-      // pay nothing, not even a queue entry). The pool handles the caller's abort as for any task.
+      // pay nothing, not even a queue entry or a batch key). The pool handles the caller's abort as for any task.
       return this.#sent(task, signal, false)
     }
+    const key = `${task.op}\0${task.model.sha256}\0${kindMetaDigest(task.model.kindMeta)}\0${task.params === undefined ? '' : JSON.stringify(task.params)}\0${dtype}\0${shape.length === 2 ? shape[1] : shape.slice(1).join(',')}\0${limits.maxBatch}\0${limits.maxDelayMs}`
+    if (limits.maxDelayMs === 0 && this.#inflight < this.capacity && !this.#groups.has(key)) return this.#sent(task, signal, false)
     return new Promise<TaskOutcome>((resolve, reject) => {
       const member: Member = { task, rows, signal, settled: false, resolve, reject, release: NOTHING }
       if (signal) {
