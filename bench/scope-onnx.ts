@@ -111,7 +111,7 @@ export async function onnxScope(): Promise<Row[]> {
   const floorPool = rows.find((r) => String(r.via).startsWith('floor: raw Piscina task: 1 row'))
   printTable('Goals (issue 12): ONNX runtime fast paths, this run', [
     { figure: 'ONNX batch-1 predict inline, p50 over raw', goal: '≤ +50 µs', measured: overhead('runtime inline'), floor: '' },
-    { figure: 'ONNX batch-1 predict pool, p50 over raw', goal: '≤ +150 µs', measured: overhead('runtime pool'), floor: floorPool ? `+${floorPool['overhead p50 µs']} µs (bare Piscina task running the model; omega in that loop +${rows.find((r) => String(r.via).startsWith('omega runtime pool'))!['overhead p50 µs']} µs)` : '' },
+    { figure: 'ONNX batch-1 predict pool, p50 over raw', goal: '≤ +150 µs', measured: overhead('runtime pool'), floor: floorPool ? `+${floorPool['overhead p50 µs']} µs (bare Piscina task running the model)` : '' },
     { figure: `${CONCURRENT.toLocaleString('en')} concurrent 1-row predicts, pool vs raw sequential calls/s`, goal: '≥ 1.0×', measured: ratios['default (pool)'] ? `${p50(ratios['default (pool)']).toFixed(2)}×` : 'not run', floor: '' },
   ])
   rows.push(...sweep)
