@@ -57,7 +57,8 @@ async function execute(task: ModelTask, env: ExecutionEnv, live: LiveInputs, onP
   } else {
     // The same bytes make a different live model under other kindMeta (ONNX featureNames and
     // inputColumns are put options) or per-call session options.
-    const key = `${task.model.cacheKey ?? `${task.model.sha256}:${kindMetaKey(task.model.kindMeta)}`}${task.params?.sessionOptions === undefined ? '' : `:${JSON.stringify(task.params.sessionOptions)}`}`
+    const base = task.model.cacheKey ?? modelKey(task.model.sha256, task.model.kindMeta)
+    const key = task.params?.sessionOptions === undefined ? base : `${base}:${JSON.stringify(task.params.sessionOptions)}`
     model = env.cache.get(key)
     if (model === undefined) {
       if (!task.model.parts) return { ok: false, missingModel: true }
@@ -126,6 +127,16 @@ async function execute(task: ModelTask, env: ExecutionEnv, live: LiveInputs, onP
     }
   }
   return { ok: true, result }
+}
+
+/** The last cache key built per kindMeta object: a hot call reuses the string (and its hash) instead of building one. */
+const MODEL_KEYS = new WeakMap<JsonObject, { sha256: string; key: string }>()
+function modelKey(sha256: string, kindMeta: JsonObject): string {
+  const hit = MODEL_KEYS.get(kindMeta)
+  if (hit?.sha256 === sha256) return hit.key
+  const key = `${sha256}:${kindMetaKey(kindMeta)}`
+  if (Object.isFrozen(kindMeta)) MODEL_KEYS.set(kindMeta, { sha256, key })
+  return key
 }
 
 const KIND_META_KEYS = new WeakMap<JsonObject, string>()

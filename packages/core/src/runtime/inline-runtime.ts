@@ -27,29 +27,36 @@ export class InlineRuntime implements Runtime {
     this.#env = { handlers, cache: new ModelCache(cacheSize) }
   }
 
-  async run(task: Task, options: InlineRunOptions = {}): Promise<TaskOutcome> {
-    const signal = combine(options.signal, options.timeoutMs)
-    if (signal?.aborted) throw abortError(signal)
+  run(task: Task, options: InlineRunOptions = {}): Promise<TaskOutcome> {
+    let signal: AbortSignal | undefined
+    try {
+      signal = combine(options.signal, options.timeoutMs)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    if (signal?.aborted) return Promise.reject(abortError(signal))
     // Reports after the call settled (a handler's stray timer) are dropped, as on the pool.
     let settled = false
     const report = options.onProgress
     const work = executeTask(task, this.#env, options.live, report && ((p) => settled || report(p)))
     this.#running.add(work)
     let stop: ((err: OmegaError) => void) | undefined
-    try {
-      return await new Promise<TaskOutcome>((resolve, reject) => {
-        stop = reject
-        this.#stops.add(reject)
-        if (!signal) return void work.then(resolve, reject)
-        const onAbort = (): void => reject(abortError(signal))
-        signal.addEventListener('abort', onAbort, { once: true })
-        work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-      })
-    } finally {
+    // One promise the caller awaits (no async frame around it: this is every inline call's path).
+    const call = new Promise<TaskOutcome>((resolve, reject) => {
+      stop = reject
+      this.#stops.add(reject)
+      if (!signal) return void work.then(resolve, reject)
+      const onAbort = (): void => reject(abortError(signal))
+      signal.addEventListener('abort', onAbort, { once: true })
+      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    })
+    const done = (): void => {
       settled = true
       this.#stops.delete(stop!)
       this.#running.delete(work)
     }
+    call.then(done, done)
+    return call
   }
 
   async close(options: { readonly force?: boolean } = {}): Promise<void> {

@@ -4,14 +4,17 @@
  */
 export class ModelCache {
   readonly #entries = new Map<string, unknown>()
+  /** The most recently used key: a hot model asked again needs no reordering. */
+  #newest: string | undefined
 
   constructor(readonly capacity = 16) {}
 
   get(sha256: string): unknown {
     const value = this.#entries.get(sha256)
-    if (value !== undefined) {
+    if (value !== undefined && sha256 !== this.#newest) {
       this.#entries.delete(sha256)
       this.#entries.set(sha256, value)
+      this.#newest = sha256
     }
     return value
   }
@@ -19,6 +22,7 @@ export class ModelCache {
   set(sha256: string, value: unknown): void {
     this.#entries.delete(sha256)
     this.#entries.set(sha256, value)
+    this.#newest = sha256
     while (this.#entries.size > this.capacity) {
       const [oldest, evicted] = this.#entries.entries().next().value as [string, unknown]
       this.#entries.delete(oldest)
@@ -33,6 +37,7 @@ export class ModelCache {
   async clear(): Promise<void> {
     const values = [...this.#entries.values()]
     this.#entries.clear()
+    this.#newest = undefined
     await Promise.all(values.map(releaseModel))
   }
 }

@@ -1,3 +1,4 @@
+import { Tensor } from '../data/tensor.js'
 import { inputFeatures, inputRows, type ModelInput } from './task-codec.js'
 
 /** A resolved X or Y: the data, where it came from, and its shape. */
@@ -13,8 +14,13 @@ export interface ResolvedInput {
   readonly owned: boolean
 }
 
-/** An input with its row count; the feature list is computed on first use (only fits record it). */
+/** An input with its row count; a table's feature list is computed on first use (only fits record it). */
 export function resolved(input: ModelInput, owned: boolean, name?: string, sha256?: string, version?: number): ResolvedInput {
+  if (input instanceof Tensor && name === undefined && sha256 === undefined && version === undefined) {
+    // The hot predict's inline tensor: its features cost a multiplication, and an object literal
+    // with a getter of its own gets a hidden class of its own (allocated, and kept while the call waits).
+    return { input, owned, rows: inputRows(input), features: inputFeatures(input) }
+  }
   let features: ResolvedInput['features'] | undefined
   return {
     input,

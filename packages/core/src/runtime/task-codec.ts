@@ -27,8 +27,9 @@ export function isNamedInputs(value: unknown): value is NamedInputs {
  *   in `number[][]` that is not a number (naming its row and column), or named inputs whose row counts differ
  */
 export function toModelInput(value: unknown, what: string): ModelInput {
-  if (isArrowTable(value) || isRecordBatch(value)) return ownTable(value)
+  // A Tensor first: the hot predict passes one, and the foreign-Arrow checks below cost more.
   if (value instanceof Tensor) return value
+  if (isArrowTable(value) || isRecordBatch(value)) return ownTable(value)
   if (Tensor.isTensorLike(value)) return Tensor.from(value)
   if (isRecords(value)) {
     requireColumns(value, columnNames(value), `of ${what}`, 'give every column in every record (null for a missing value)')

@@ -1,4 +1,5 @@
-import { abortError, kindMetaKey, type BatchingOptions, type EncodedData, type JsonObject, type ModelTask, type TaskOutcome, type TaskResult } from '@omega/core'
+import { abortError, type BatchingOptions, type EncodedData, type JsonObject, type ModelTask, type TaskOutcome, type TaskResult } from '@omega/core'
+import { kindMetaDigest } from './kind-meta-digest.js'
 
 /** Limits with every field set (the pool's defaults fill what a model or call leaves out). */
 export type BatchLimits = Required<BatchingOptions>
@@ -27,6 +28,8 @@ interface Group {
 }
 
 const ROW_OPS = new Set(['predict', 'predictProba', 'transform'])
+/** A member without a signal has nothing to release (shared: a closure per waiting caller would keep its batch key alive). */
+const NOTHING = (): void => undefined
 
 /**
  * Dynamic batching: concurrent row operations (predict, predictProba, transform) on the same model
@@ -57,26 +60,28 @@ export class Batcher {
     if (!X || task.Y || X.format !== 'tensor' || !ROW_OPS.has(task.op)) return undefined
     const { dtype, shape } = X.meta as { dtype: string; shape: number[] }
     if (dtype === 'string' || shape.length === 0 || shape[0] === 0) return undefined
-    if (this.#unsplittable.has(`${task.model.sha256}\0${task.op}`)) return undefined
+    if (this.#unsplittable.size > 0 && this.#unsplittable.has(`${task.model.sha256}\0${task.op}`)) return undefined
     const limits: BatchLimits = {
       maxBatch: hint.maxBatch ?? this.defaults.maxBatch,
       maxDelayMs: hint.maxDelayMs ?? this.defaults.maxDelayMs,
     }
     const rows = shape[0]!
     if (limits.maxBatch <= 1 || rows >= limits.maxBatch) return undefined
-    const key = `${task.op}\0${task.model.sha256}\0${kindMetaKey(task.model.kindMeta)}\0${task.params === undefined ? '' : JSON.stringify(task.params)}\0${dtype}\0${shape.slice(1).join(',')}\0${limits.maxBatch}\0${limits.maxDelayMs}`
+    if (limits.maxDelayMs === 0 && this.#inflight < this.capacity && this.#groups.size === 0) {
+      // A thread is free and nobody is waiting: no reason to wait for a batch (sequential callers
+      // pay nothing, not even a queue entry or a batch key). The pool handles the caller's abort as for any task.
+      return this.#sent(task, signal, false)
+    }
+    const key = `${task.op}\0${task.model.sha256}\0${kindMetaDigest(task.model.kindMeta)}\0${task.params === undefined ? '' : JSON.stringify(task.params)}\0${dtype}\0${shape.length === 2 ? shape[1] : shape.slice(1).join(',')}\0${limits.maxBatch}\0${limits.maxDelayMs}`
+    if (limits.maxDelayMs === 0 && this.#inflight < this.capacity && !this.#groups.has(key)) return this.#sent(task, signal, false)
     return new Promise<TaskOutcome>((resolve, reject) => {
-      const member: Member = { task, rows, signal, settled: false, resolve, reject, release: () => undefined }
+      const member: Member = { task, rows, signal, settled: false, resolve, reject, release: NOTHING }
       if (signal) {
         const onAbort = (): void => this.#abort(key, member)
         signal.addEventListener('abort', onAbort, { once: true })
         member.release = () => signal.removeEventListener('abort', onAbort)
       }
       let group = this.#groups.get(key)
-      if (!group && limits.maxDelayMs === 0 && this.#inflight < this.capacity) {
-        // A thread is free and nobody is waiting: no reason to wait for a batch (sequential callers pay nothing).
-        return void this.#alone(member)
-      }
       if (!group) {
         group = { key, limits, members: [], rows: 0, timer: undefined }
         this.#groups.set(key, group)

@@ -3,8 +3,8 @@ import type { MessagePort, ResourceLimits, Transferable } from 'node:worker_thre
 import { Piscina } from 'piscina'
 import { ProgressReceiver } from './progress-channel.js'
 import { Batcher } from './batcher.js'
-import { createHash } from 'node:crypto'
-import { OmegaError, abortError, checkBatching, combineSignals, errors, kindMetaKey, transferList, type BatchingOptions, type JsonObject, type RunOptions, type BatchingRuntime, type RuntimeHost, type Task, type ModelTask, type ScriptTask, type TaskOutcome } from '@omega/core'
+import { kindMetaDigest } from './kind-meta-digest.js'
+import { OmegaError, abortError, checkBatching, combineSignals, errors, transferList, type BatchingOptions, type JsonObject, type RunOptions, type BatchingRuntime, type RuntimeHost, type Task, type ModelTask, type ScriptTask, type TaskOutcome } from '@omega/core'
 
 /** Options of {@link PoolRuntime} (pass them as `Omega.open({ pool: { … } })`). */
 export interface PoolOptions {
@@ -45,7 +45,6 @@ export interface PiscinaPool {
 export type WorkerMessage = Task & { readonly progress?: MessagePort }
 
 const EMPTY: JsonObject = Object.freeze({}) as JsonObject
-const CACHE_KEYS = new WeakMap<JsonObject, string>()
 
 /**
  * The task as posted: without model bytes, kindMeta stays home and a short key of it travels
@@ -53,12 +52,7 @@ const CACHE_KEYS = new WeakMap<JsonObject, string>()
  */
 function slimmed(task: ModelTask): ModelTask {
   const model = task.model
-  let digest = CACHE_KEYS.get(model.kindMeta)
-  if (digest === undefined) {
-    digest = createHash('sha256').update(kindMetaKey(model.kindMeta)).digest('base64url').slice(0, 22)
-    if (Object.isFrozen(model.kindMeta)) CACHE_KEYS.set(model.kindMeta, digest)
-  }
-  const cacheKey = `${model.sha256}:${digest}`
+  const cacheKey = `${model.sha256}:${kindMetaDigest(model.kindMeta)}`
   return { ...task, model: model.parts ? { ...model, cacheKey } : { name: model.name, version: model.version, sha256: model.sha256, kind: model.kind, kindMeta: EMPTY, cacheKey } }
 }
 

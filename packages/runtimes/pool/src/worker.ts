@@ -31,11 +31,14 @@ export default async function run(message: WorkerMessage): Promise<unknown> {
   } finally {
     progress?.end()
   }
-  return Piscina.move(movable(outcome) as Parameters<typeof Piscina.move>[0])
+  return movable(outcome)
 }
 
-/** Wraps an outcome so Piscina transfers the ArrayBuffers of its result instead of copying them. */
-function movable(outcome: TaskOutcome): object {
+/**
+ * Wraps an outcome so Piscina transfers the ArrayBuffers of its result instead of copying them;
+ * an outcome with nothing worth transferring (a hot predict's few rows) goes as it is.
+ */
+function movable(outcome: TaskOutcome): unknown {
   const buffers = new Set<ArrayBuffer>()
   const add = (bytes: Uint8Array): void => {
     if (bytes.buffer instanceof ArrayBuffer && bytes.byteLength === bytes.buffer.byteLength && bytes.byteLength >= MIN_TRANSFER_BYTES) buffers.add(bytes.buffer)
@@ -46,12 +49,14 @@ function movable(outcome: TaskOutcome): object {
     else if (r.type === 'tensors') Object.values(r.data).forEach((d) => add(d.bytes))
     else if (r.type === 'model') Object.values(r.parts).forEach(add)
   }
-  return {
+  if (buffers.size === 0) return outcome
+  const transfers = [...buffers]
+  return Piscina.move({
     get [Piscina.transferableSymbol]() {
-      return [...buffers]
+      return transfers
     },
     get [Piscina.valueSymbol]() {
       return outcome
     },
-  }
+  } as unknown as Parameters<typeof Piscina.move>[0])
 }
