@@ -19,6 +19,7 @@ import { decodePrediction, predictionTable, type Prediction } from './prediction
 import type { BatchingOptions, EncodedData, ModelTask, Progress, RunOptions, Runtime, TaskModel, TaskOperation, TaskOutcome, TaskResult } from './runtime.js'
 import { abortError } from './inline-runtime.js'
 import { batchHint } from './batching-policy.js'
+import { checkRoute } from './runtime-route.js'
 
 export type { Progress } from './runtime.js'
 
@@ -66,6 +67,8 @@ export interface RuntimeContext {
   parts(meta: Metadata): Promise<Record<string, Uint8Array>>
   /** The signal `track` gives calls without one of their own; closing the runtime ends their tasks. */
   readonly closeSignal: AbortSignal
+  /** Where tasks must run (`om.runtime.require({ label })`). */
+  readonly label?: string
 }
 
 export type { ResolvedInput } from './resolved-input.js'
@@ -230,6 +233,8 @@ export class ModelProxy {
     signal: AbortSignal | undefined,
   ): Promise<TaskResult> {
     const runtime = await this.ctx.runtime()
+    const label = this.ctx.label
+    if (label !== undefined) checkRoute(runtime, label)
     const sameThread = (runtime as { sameThread?: boolean }).sameThread === true
     const live: LiveInputs = sameThread ? { ...(io.x && { X: io.x.input }), ...(io.y && { Y: io.y.input }) } : {}
     const batch = sameThread || io.progress ? undefined : batchHint(op, meta, (options as ModelRunOptions).batching, () => this.ctx.rowIndependent(meta))
@@ -242,7 +247,7 @@ export class ModelProxy {
     const build = (parts: Record<string, Uint8Array> | undefined): ModelTask => {
       const X = encode(io.x, parts === undefined)
       const Y = encode(io.y, parts === undefined)
-      const model: TaskModel = { name: meta.name, version: meta.version!, sha256: meta.sha256, kind: meta.kind, kindMeta: meta.kindMeta, ...(parts && { parts }) }
+      const model: TaskModel = { name: meta.name, version: meta.version!, sha256: meta.sha256, kind: meta.kind, kindMeta: meta.kindMeta, bucket: this.ctx.models.bucket, ...(parts && { parts }) }
       return { type: 'model', op, model, ...(X && { X }), ...(Y && { Y }), ...(io.params && { params: io.params }), ...io.extra }
     }
     // The instance's shared close signal is not handed on: the runtime's own close stops those tasks.
@@ -252,6 +257,7 @@ export class ModelProxy {
       ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
       ...(io.progress && { onProgress: io.progress }),
       ...(batch && { batch }),
+      ...(label !== undefined && { label }),
       live,
     }
     let outcome: TaskOutcome
