@@ -244,11 +244,14 @@ export class ModelProxy {
     const copied = !(batch && (runtime as { batches?: boolean }).batches === true)
     const encode = (input: ResolvedInput | undefined, retriable: boolean): EncodedData | undefined =>
       sameThread || !input ? undefined : encodeInput(input.input, copied && (retriable || !input.owned))
+    const byName = runtime.readsStore === true
+    const Xref = byName ? io.x?.stored : undefined
+    const Yref = byName ? io.y?.stored : undefined
     const build = (parts: Record<string, Uint8Array> | undefined): ModelTask => {
-      const X = encode(io.x, parts === undefined)
-      const Y = encode(io.y, parts === undefined)
+      const X = Xref ? undefined : encode(io.x, parts === undefined)
+      const Y = Yref ? undefined : encode(io.y, parts === undefined)
       const model: TaskModel = { name: meta.name, version: meta.version!, sha256: meta.sha256, kind: meta.kind, kindMeta: meta.kindMeta, bucket: this.ctx.models.bucket, ...(parts && { parts }) }
-      return { type: 'model', op, model, ...(X && { X }), ...(Y && { Y }), ...(io.params && { params: io.params }), ...io.extra }
+      return { type: 'model', op, model, ...(X && { X }), ...(Y && { Y }), ...(Xref && { Xref }), ...(Yref && { Yref }), ...(io.params && { params: io.params }), ...io.extra }
     }
     // The instance's shared close signal is not handed on: the runtime's own close stops those tasks.
     const runSignal = signal === this.ctx.closeSignal ? undefined : signal
@@ -343,7 +346,11 @@ export class ModelProxy {
     if (y && y.rows !== x.rows) throw errors.dataShape(`Y has ${y.rows} rows but X has ${x.rows}; they must match`, { xRows: x.rows, yRows: y.rows })
     if (!checkFeatures) return [x, y]
     const input = matchFeatures(x.input, meta.attributes.features as FittedFeatures | undefined, `${meta.name}@${meta.version}`)
-    return [input === x.input ? x : { ...x, input }, y]
+    // A reordered table is no longer what the name reads: it travels as bytes.
+    if (input === x.input) return [x, y]
+    const { stored, ...rest } = x
+    void stored
+    return [{ ...rest, input }, y]
   }
 
   async #resolve(meta: Metadata, ref: DataArg, role: 'X' | 'Y', signal: AbortSignal | undefined): Promise<ResolvedInput> {
@@ -356,7 +363,8 @@ export class ModelProxy {
     if (!isArrowTable(value) && !(value instanceof Tensor)) {
       throw errors.invalidArgument(`dataset "${name}" is ${dataset.kind}; models take tables or tensors`, { name, kind: dataset.kind })
     }
-    return resolved(value, true, name, dataset.sha256, dataset.version)
+    const stored = dataset.version === undefined ? undefined : { bucket: this.ctx.datasets.bucket, name: atVersion(name, dataset.version) }
+    return resolved(value, true, name, dataset.sha256, dataset.version, stored)
   }
 
   async #datasetMeta(name: string): Promise<Metadata> {

@@ -11,10 +11,22 @@ export interface ResolvedInput {
   readonly features: { count: number; names?: string[]; types?: string[] }
   /** True if the bytes are omega's own (from the store): they may be transferred without a copy. */
   readonly owned: boolean
+  /**
+   * Set when the input is exactly what this name (selectors included) reads at this dataset
+   * version, so an executor that reads the store itself can be sent the name instead of the bytes.
+   */
+  readonly stored?: DatasetRef
+}
+
+/** A dataset read by name at a version (see {@link ResolvedInput.stored}). */
+export interface DatasetRef {
+  readonly bucket: string
+  /** The name with its selectors, pinned to the version (`data@3[^y]`). */
+  readonly name: string
 }
 
 /** An input with its row count; the feature list is computed on first use (only fits record it). */
-export function resolved(input: ModelInput, owned: boolean, name?: string, sha256?: string, version?: number): ResolvedInput {
+export function resolved(input: ModelInput, owned: boolean, name?: string, sha256?: string, version?: number, stored?: DatasetRef): ResolvedInput {
   let features: ResolvedInput['features'] | undefined
   return {
     input,
@@ -27,5 +39,6 @@ export function resolved(input: ModelInput, owned: boolean, name?: string, sha25
     ...(name !== undefined && { name }),
     ...(sha256 !== undefined && { sha256 }),
     ...(version !== undefined && { version }),
+    ...(stored !== undefined && { stored }),
   }
 }

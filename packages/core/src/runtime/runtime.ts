@@ -2,6 +2,7 @@ import type { MessagePort } from 'node:worker_threads'
 import type { JsonObject } from '../json.js'
 import type { SerializedError } from '../errors.js'
 import type { StorageBackend } from '../backend/storage-backend.js'
+import type { DatasetRef } from './resolved-input.js'
 
 /** Operations the runtime runs on a model by name. */
 export type RuntimeOperation = 'fit' | 'partialFit' | 'predict' | 'predictProba' | 'transform' | 'score' | 'gridsearch'
@@ -51,6 +52,12 @@ export interface ModelTask {
   readonly test?: readonly number[]
   /** foldScore: `accuracy`, `r2`, `neg_mean_squared_error`, or the model's own score. */
   readonly scoring?: string
+  /**
+   * X or Y by dataset name instead of bytes, for a runtime whose executors read the shared store
+   * ({@link Runtime.readsStore}); the caller has resolved the name and checked the features.
+   */
+  readonly Xref?: DatasetRef
+  readonly Yref?: DatasetRef
 }
 
 /**
@@ -146,6 +153,8 @@ export interface Runtime {
   readonly kind: string
   /** Tasks can be routed to executors by label (see {@link RunOptions.label}). */
   readonly routes?: boolean
+  /** Executors open the instance's store themselves: inputs read from a dataset are sent by name (`Xref`). */
+  readonly readsStore?: boolean
   run(task: Task, options?: RunOptions): Promise<TaskOutcome>
   /** Waits for running tasks (or, with `force`, aborts them) and releases threads. */
   close(options?: { readonly force?: boolean }): Promise<void>

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { Queue, QueueEvents, type Job } from 'bullmq'
 import { OmegaError, abortError, combineSignals, errors, sameModel, type ModelTask, type Progress, type Runtime, type RuntimeHost, type RunOptions, type StorageBackend, type Task, type TaskOutcome } from '@omega/core'
 import { deleteTemps, pack, readTemp, tempsIn, unpack, writeTemp, type TempRef } from './job-codec.js'
-import { queueName, redisError, resolveSettings, type BullmqSettings, type ResolvedSettings } from './bullmq-settings.js'
+import { closeWithin } from './bounded-close.js'
+import { probeRedis, queueName, redisError, resolveSettings, type BullmqSettings, type ResolvedSettings } from './bullmq-settings.js'
 
 /** What a job carries: the task without model bytes (workers read versions from the shared store), packed. */
 export interface JobData {
@@ -43,6 +44,8 @@ const WATCH_INTERVAL_MS = 1_000
 export class BullmqRuntime implements Runtime {
   readonly kind = 'bullmq'
   readonly routes = true
+  /** Workers read datasets by name from the shared store. */
+  readonly readsStore = true
   readonly settings: ResolvedSettings
   readonly #store: StorageBackend
   readonly #queues = new Map<string, Promise<{ queue: Queue; events: QueueEvents }>>()
@@ -95,7 +98,9 @@ export class BullmqRuntime implements Runtime {
       const outcome = await new Promise<TaskOutcome>((resolve, reject) => {
         const pending: Pending = { queue: queue.name, label: options.label, task, resolve, reject, onProgress: options.onProgress, since: Date.now(), active: false, settled: false }
         this.#pending.set(callId, pending)
-        const pickup = setTimeout(() => this.#giveUp(callId, this.#notPickedUp(pending)), this.settings.pickupTimeoutMs)
+        const pickup = setTimeout(() => {
+          if (!pending.active) this.#giveUp(callId, this.#notPickedUp(pending))
+        }, this.settings.pickupTimeoutMs)
         pickup.unref()
         const onAbort = (): void => this.#giveUp(callId, this.#stopped(pending, signal!))
         signal?.addEventListener('abort', onAbort, { once: true })
@@ -157,6 +162,7 @@ export class BullmqRuntime implements Runtime {
 
   async #open(name: string): Promise<{ queue: Queue; events: QueueEvents }> {
     const { connection, address, connectTimeoutMs } = this.settings
+    await probeRedis(connection, address, connectTimeoutMs, `open the queue "${name}"`)
     // The producer fails fast while Redis is away (no offline queue); the events reader blocks and reconnects.
     const queue = new Queue(name, { connection: { ...connection, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: connectTimeoutMs } })
     const events = new QueueEvents(name, { connection: { ...connection, connectTimeout: connectTimeoutMs } })
@@ -184,7 +190,7 @@ export class BullmqRuntime implements Runtime {
         }),
       ])
     } catch (err) {
-      await Promise.allSettled([queue.close(), events.close()])
+      await closeWithin([queue, events], 200)
       throw redisError(address, `open the queue "${name}"`, err)
     } finally {
       clearTimeout(timer)
@@ -273,7 +279,8 @@ export class BullmqRuntime implements Runtime {
         continue
       }
       if (p.settled) continue
-      if (state === 'completed') await this.#completed(id, job!.returnvalue)
+      if (state === 'active') p.active = true
+      else if (state === 'completed') await this.#completed(id, job!.returnvalue)
       else if (state === 'failed') this.#failed(id, job!.failedReason)
       else if (state === 'unknown' && now - p.since > 2 * WATCH_INTERVAL_MS) {
         p.reject(new OmegaError('E_BACKEND', `Redis at ${this.settings.address} lost the job of ${describe(p.task)} (was it restarted without persistence?); nothing was stored, call again`, {
@@ -297,7 +304,7 @@ export class BullmqRuntime implements Runtime {
       for (const [id] of this.#pending) this.#giveUp(id, new OmegaError('E_ABORTED', 'the omega instance was closed while this call was running; nothing was stored'))
     }
     const entries = await Promise.allSettled(this.#queues.values())
-    await Promise.allSettled(entries.flatMap((e) => (e.status === 'fulfilled' ? [e.value.queue.close(), e.value.events.close()] : [])))
+    await closeWithin(entries.flatMap((e) => (e.status === 'fulfilled' ? [e.value.queue, e.value.events] : [])), this.settings.connectTimeoutMs)
   }
 }
 

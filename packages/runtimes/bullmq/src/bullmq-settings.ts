@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis'
 import { OmegaError, errors } from '@omega/core'
 
 /** Where Redis is: `{ host, port }` (ioredis options such as `password`, `db`, `tls` pass through) or `redis://host:port`. */
@@ -101,4 +102,31 @@ function positive(value: number | undefined, fallback: number, what: string, zer
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!zero && value === 0)) throw errors.invalidArgument(`bullmq ${what} must be a positive number of ${what.endsWith('Bytes') ? 'bytes' : 'milliseconds'}, got ${String(value)}`)
   return value
+}
+
+/**
+ * One PING with no retries, within `timeoutMs`: BullMQ's own connections retry forever and cannot
+ * be stopped before they connect, so reachability is checked before any of them is made.
+ *
+ * @throws {OmegaError} E_BACKEND naming the address
+ */
+export async function probeRedis(connection: Record<string, unknown>, address: string, timeoutMs: number, op: string): Promise<void> {
+  const client = new Redis({ ...connection, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs })
+  // The socket's own error (ECONNREFUSED, ENOTFOUND) says more than the "Connection is closed" that follows.
+  let socketError: unknown
+  client.on('error', (err: unknown) => (socketError ??= err))
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      client.connect().then(async () => await client.ping()),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
+      }),
+    ])
+  } catch (err) {
+    throw redisError(address, op, socketError ?? err)
+  } finally {
+    clearTimeout(timer)
+    client.disconnect()
+  }
 }

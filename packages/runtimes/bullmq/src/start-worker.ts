@@ -2,10 +2,11 @@ import { hostname } from 'node:os'
 import { Worker, type Job } from 'bullmq'
 import {
   CheckedBackend, ModelCache, Omega, OmegaError, PROGRESS_INTERVAL_MS, PluginHost, errors, executeTask, fromWire, materializeScript, resolvePluginSpecifier, RUNTIME_LABEL,
-  runScriptModule, scriptError, toWire, type ModelTask, type Progress, type ScriptOmega, type ScriptPackage, type StorageBackend, type TaskOutcome,
+  runScriptModule, scriptError, toWire, type DatasetRef, type ModelInput, type ModelTask, type Progress, Tensor, type ScriptOmega, type ScriptPackage, type StorageBackend, type TaskOutcome,
 } from '@omega/core'
+import { closeWithin } from './bounded-close.js'
 import { pack, readTemp, unpack, writeTemp, type TempRef } from './job-codec.js'
-import { queueName, redisError, resolveSettings, type RedisConnection } from './bullmq-settings.js'
+import { probeRedis, queueName, redisError, resolveSettings, type RedisConnection } from './bullmq-settings.js'
 import type { JobData, JobResult } from './bullmq-runtime.js'
 
 /** Options of {@link startWorker} (`omega worker` passes its flags here). */
@@ -65,6 +66,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   if (!Number.isInteger(concurrency) || concurrency < 1) throw errors.invalidArgument(`concurrency must be a positive integer, got ${String(concurrency)}`)
   const name = options.name ?? `${hostname()}:${process.pid}`
   const plugins = (options.plugins ?? []).map((p) => resolvePluginSpecifier(p))
+  await probeRedis(settings.connection, settings.address, settings.connectTimeoutMs, 'start a worker')
   const host = new PluginHost()
   await host.load(plugins)
   const om = await Omega.open({ ...options.storeOptions, store: options.store, plugins, runtime: 'inline' })
@@ -105,13 +107,15 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       name,
       queues,
       close: async ({ force = false } = {}) => {
-        await Promise.allSettled(workers.map((w) => w.close(force)))
+        // Unforced, running tasks finish first (their time is not bounded); forced, they go back to the queue.
+        if (force) await closeWithin(workers.map((w) => ({ close: () => w.close(true), disconnect: () => w.disconnect() })), settings.connectTimeoutMs)
+        else await Promise.allSettled(workers.map((w) => w.close()))
         await shared.close()
         await om.close()
       },
     }
   } catch (err) {
-    await Promise.allSettled(workers.map((w) => w.close(true)))
+    await closeWithin(workers.map((w) => ({ close: () => w.close(true), disconnect: () => w.disconnect() })), 200)
     await store?.close()
     await om.close()
     throw err
@@ -138,8 +142,10 @@ async function runJob(job: Job<JobData>, ctx: JobContext): Promise<TaskOutcome> 
     const progress = throttled((p) => job.updateProgress(p as unknown as object))
     try {
       const withParts = async (): Promise<ModelTask> => ({ ...task, model: { ...task.model, parts: await partsOf(task, ctx) } })
-      let outcome = await executeTask(MUTATING.has(task.op) ? await withParts() : task, ctx.env, {}, progress.report)
-      if (!outcome.ok && 'missingModel' in outcome) outcome = await executeTask(await withParts(), ctx.env, {}, progress.report)
+      // Inputs sent by name are read here, at the version the caller resolved and checked.
+      const live = { ...(task.Xref && { X: await readDataset(task.Xref, ctx) }), ...(task.Yref && { Y: await readDataset(task.Yref, ctx) }) }
+      let outcome = await executeTask(MUTATING.has(task.op) ? await withParts() : task, ctx.env, live, progress.report)
+      if (!outcome.ok && 'missingModel' in outcome) outcome = await executeTask(await withParts(), ctx.env, live, progress.report)
       return outcome
     } finally {
       await progress.flush()
@@ -162,6 +168,12 @@ async function partsOf(task: WireModelTask, ctx: JobContext): Promise<Record<str
     })
   }
   return await models.parts(meta)
+}
+
+async function readDataset(ref: DatasetRef, ctx: JobContext): Promise<ModelInput> {
+  const value = await ctx.om.bucket(ref.bucket).datasets.get(ref.name)
+  if (value instanceof Tensor || (typeof value === 'object' && value !== null && 'schema' in value)) return value as ModelInput
+  throw errors.invalidArgument(`dataset "${ref.name}" is not a table or tensor`)
 }
 
 /** A script's `om` on a worker is a real instance on the shared store, bound to the caller's bucket. */
