@@ -221,7 +221,10 @@ export class BullmqRuntime implements Runtime {
     this.#abandoned.delete(jobId)
     const p = this.#pending.get(jobId)
     if (!p || p.settled) return
-    p.reject(new OmegaError('E_WORKER', `a worker failed while running ${describe(p.task)}: ${reason}`, { details: { queue: p.queue, reason, ...(p.label !== undefined && { label: p.label }) } }))
+    const message = /stalled more than/.test(reason)
+      ? `${describe(p.task)} stalled on every worker that took it: each stopped answering (killed, or its event loop blocked longer than the lock lasts) more often than maxStalledCount allows; nothing was stored`
+      : `a worker failed while running ${describe(p.task)}: ${reason}`
+    p.reject(new OmegaError('E_WORKER', message, { details: { queue: p.queue, reason, ...(p.label !== undefined && { label: p.label }) } }))
   }
 
   /** Ends a call early (abort, timeout, not picked up): removes its job if no worker holds it, else leaves its result to be discarded. */
