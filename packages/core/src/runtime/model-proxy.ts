@@ -5,7 +5,7 @@ import { fitParams, type FitOptions } from './fit-options.js'
 import { Tensor, type isTensor } from '../data/tensor.js'
 import { isArrowTable } from '../data/arrow.js'
 import { parseName } from '../names/name-grammar.js'
-import { atVersion, lineage, recordedFit, sameModel } from './fit-lineage.js'
+import { atVersion, isChunked, lineage, recordedFit, sameModel, starName } from './fit-lineage.js'
 import type { Metadata } from '../store/metadata.js'
 import type { ModelStore } from '../store/model-store.js'
 import type { DatasetStore } from '../store/dataset-store.js'
@@ -295,8 +295,8 @@ export class ModelProxy {
     signal: AbortSignal | undefined,
     refit?: { refitOf: JsonObject; recordAs: { X: string; Y?: string } },
   ): Promise<Metadata> {
-    const given = this.#star(meta, X, 'X')
-    const givenY = Y === undefined ? undefined : typeof Y === 'string' ? this.#star(meta, Y, 'Y') : undefined
+    const given = starName(meta, X, 'X')
+    const givenY = Y === undefined ? undefined : typeof Y === 'string' ? starName(meta, Y, 'Y') : undefined
     if (Y !== undefined && (givenY === undefined || !isChunked(givenY))) {
       throw errors.invalidArgument(`with a chunked X ("${given}"), Y must be a chunked dataset name too (e.g. "data[y]#iterchunks:chunksize=N")`)
     }
@@ -355,7 +355,7 @@ export class ModelProxy {
 
   async #resolve(meta: Metadata, ref: DataArg, role: 'X' | 'Y', signal: AbortSignal | undefined): Promise<ResolvedInput> {
     if (typeof ref !== 'string') return resolved(toModelInput(ref, role), false)
-    const name = this.#star(meta, ref, role)
+    const name = starName(meta, ref, role)
     if (isChunked(name)) throw errors.invalidArgument(`${role} "${name}" is chunked; only partialFit consumes chunks`)
     const dataset = await this.#datasetMeta(name)
     // Read exactly the version whose metadata was resolved, also if another put lands meanwhile.
@@ -371,18 +371,6 @@ export class ModelProxy {
     const meta = await this.ctx.datasets.metadata(name)
     if (!meta) throw errors.notFound('dataset', parseName(name).name, this.ctx.datasets.bucket, 'put it first, or pass the data inline')
     return meta
-  }
-
-  /** `'*'`: the dataset the last fit recorded for `role`, at its recorded version. */
-  #star(meta: Metadata, ref: string, role: 'X' | 'Y'): string {
-    if (ref !== '*') return ref
-    const recorded = meta.attributes.dataset as Record<string, unknown> | undefined
-    const linked = recorded?.[`${role}name`]
-    if (typeof linked !== 'string') {
-      throw errors.invalidArgument(`"*" uses the datasets of the last fit, but "${meta.name}@${meta.version}" has no ${role} dataset recorded`)
-    }
-    const version = recorded?.[`${role}version`]
-    return atVersion(linked, typeof version === 'number' ? version : undefined)
   }
 
   async #commit(
@@ -403,8 +391,4 @@ export class ModelProxy {
       ...(signal && { signal }),
     })
   }
-}
-
-function isChunked(ref: unknown): boolean {
-  return typeof ref === 'string' && ref !== '*' && parseName(ref).operation?.op === 'iterchunks'
 }
