@@ -161,7 +161,8 @@ describe('[slow] packaging: omega installed from its tarballs with plain npm', (
       expect(existsSync(file), `pnpm pack wrote ${relative(work, file)}`).toBe(true)
       tarballs.set(json.name, file)
     }
-  }, 120_000)
+    // One `pnpm pack` per published package (16 with @omega/bullmq): slow on a loaded machine.
+  }, 240_000)
 
   afterAll(() => {
     rmSync(work, { recursive: true, force: true })
