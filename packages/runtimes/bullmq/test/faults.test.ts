@@ -79,14 +79,17 @@ describe.skipIf(missing !== undefined)('bullmq faults', () => {
     expect((await om.fsck()).problems).toEqual([])
   })
 
-  it('Redis killed and restarted: the running call fails with E_BACKEND in bounded time, later calls work again', { timeout: 40_000 }, async () => {
+  it('Redis killed and restarted: the running call and a call while it is down fail with E_BACKEND in bounded time, later calls work again', { timeout: 40_000 }, async () => {
     for (const w of workers) w.lines.length = 0
     await om.models.put(new Sleeper(2000), 'long')
     const started = Date.now()
     const fit = om.runtime.model('long').fit([[1]], [1]).then(() => undefined, (e: unknown) => e)
     await runner('fit')
     await redis.kill()
-    await new Promise((r) => setTimeout(r, 500))
+    // A call while Redis is down fails at once, naming the address.
+    const down = await om.runtime.model('long@1').predict([[1]]).then(() => undefined, (e: unknown) => e)
+    expect(OmegaError.is(down) && down.code).toBe('E_BACKEND')
+    expect((down as OmegaError).message).toContain(`127.0.0.1:${redis.port}`)
     await redis.restart()
     const err = await fit
     expect(OmegaError.is(err) && err.code).toBe('E_BACKEND')
