@@ -14,6 +14,7 @@ import { s3Scope } from './scope-s3.js'
 import { tfjsScope } from './scope-tfjs.js'
 import { archiveScope } from './scope-archive.js'
 import { serverScope } from './scope-server.js'
+import { bullmqScope } from './scope-bullmq.js'
 import type { Row } from './stats.js'
 
 const { values } = parseArgs({
@@ -34,6 +35,7 @@ const scopes: Record<string, () => Promise<Row[]>> = {
   tfjs: tfjsScope,
   archive: archiveScope,
   server: serverScope,
+  bullmq: bullmqScope,
 }
 const chosen = values.scope === 'all' ? Object.keys(scopes) : values.scope!.split(',')
 const results: Record<string, Row[]> = {}

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { tempDir } from '@omega/conformance'
 import { S3RVER_CREDENTIALS, startS3TestServer } from '../packages/backends/s3/test/harness/s3-test-server.js'
+import { redisMissing, startRedis } from '../packages/runtimes/bullmq/test/harness/redis-test-server.js'
 
 const tsx = join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx')
 
@@ -110,6 +111,31 @@ describe('examples', () => {
       expect(out).toMatch(/\[predictor\] rows 0, 75, 149 -> \[0,1,2\]; accuracy (0\.9\d\d|1\.000)/)
       expect(out).toContain('store s3://omega-examples/shared: models ["iris-rf"], datasets ["iris"]')
     } finally {
+      await server.stop()
+    }
+  }, 120_000)
+
+  it.skipIf(redisMissing() !== undefined)('cluster: Redis-backed worker processes fit and predict on an S3 store, each task logged by the worker that ran it', async () => {
+    const server = await startS3TestServer({ buckets: ['omega-cluster'] })
+    const redis = await startRedis()
+    try {
+      const out = run('cluster.ts', {
+        OMEGA_S3_STORE: 's3://omega-cluster/demo',
+        OMEGA_REDIS: redis.url,
+        AWS_ENDPOINT_URL_S3: server.endpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      })
+      expect(out).toContain('[worker-2] serving omega, omega.gpu')
+      expect(out).toMatch(/\[worker-2\] worker-2 ran fit:iris-rf@1 \(job \S+, queue omega\.gpu\) in \d+ ms: ok/)
+      expect(out).toContain('fitted iris-rf@2 on a "gpu" worker')
+      expect(out).toContain('predicted [0,1,2] for rows of setosa, versicolor, virginica')
+      expect(out).toMatch(/\[worker-\d\] worker-\d ran predict:iris-rf@2/)
+      expect(out).toContain('predicted all 150 rows by name; store s3://omega-cluster/demo')
+    } finally {
+      await redis.stop()
       await server.stop()
     }
   }, 120_000)

@@ -125,6 +125,8 @@ function installScripts(appDir: string): string[] {
 const SAFE_INSTALL_SCRIPTS = [
   /^classic-level install: node-gyp-build$/,
   /^protobufjs postinstall: node scripts\/postinstall$/,
+  // msgpackr-extract (under bullmq's msgpackr) loads a prebuilt optional package; it downloads nothing.
+  /^msgpackr-extract install: node-gyp-build-optional-packages$/,
   // core-js (under @tensorflow/tfjs) prints a funding banner.
   /^core-js postinstall: node -e "try\{require\('\.\/postinstall'\)\}catch\(e\)\{\}"$/,
 ]
@@ -159,7 +161,8 @@ describe('[slow] packaging: omega installed from its tarballs with plain npm', (
       expect(existsSync(file), `pnpm pack wrote ${relative(work, file)}`).toBe(true)
       tarballs.set(json.name, file)
     }
-  }, 120_000)
+    // One `pnpm pack` per published package (16 with @omega/bullmq): slow on a loaded machine.
+  }, 240_000)
 
   afterAll(() => {
     rmSync(work, { recursive: true, force: true })
@@ -258,6 +261,19 @@ describe('[slow] packaging: omega installed from its tarballs with plain npm', (
       const out = JSON.parse(run('node', ['--input-type=module', '-e', S3_OPEN], { cwd: dir })) as { code: string; message: string }
       expect(out.code, out.message).toBe('E_BACKEND')
       expect(out.message).toContain('s3://omega-packaging/p')
+    }, 300_000)
+  })
+
+  describe('the queue install: @omega/omega and @omega/bullmq', () => {
+    it('registers the bullmq runtime (Redis unreachable at open is E_BACKEND naming the address) and runs no unsafe install script', () => {
+      const dir = app('bullmq', { '@omega/omega': '*', '@omega/bullmq': '*' })
+      sizes['@omega/omega + @omega/bullmq'] = sizeOf(join(dir, 'node_modules'))
+      expect(installScripts(dir).filter((s) => !SAFE_INSTALL_SCRIPTS.some((safe) => safe.test(s)))).toEqual([])
+      const open = `import { Omega } from '@omega/omega'
+  await Omega.open({ store: 'fs:./store', runtime: { type: 'bullmq', connection: 'redis://127.0.0.1:9', connectTimeoutMs: 2000 } }).then(() => console.log('{}'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))`
+      const out = JSON.parse(run('node', ['--input-type=module', '-e', open], { cwd: dir })) as { code: string; message: string }
+      expect(out.code, out.message).toBe('E_BACKEND')
+      expect(out.message).toContain('127.0.0.1:9')
     }, 300_000)
   })
 

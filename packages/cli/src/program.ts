@@ -7,6 +7,7 @@ import { modelsCommand } from './commands/models.js'
 import { runtimeCommand } from './commands/runtime.js'
 import { scriptsCommand } from './commands/scripts.js'
 import { serveCommand } from './commands/serve.js'
+import { workerCommand } from './commands/worker.js'
 import type { Streams } from './output.js'
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
@@ -37,5 +38,6 @@ export function createProgram(streams: Streams): Command {
   runtimeCommand(program, streams)
   archiveCommands(program, streams)
   serveCommand(program, streams)
+  workerCommand(program, streams)
   return program
 }

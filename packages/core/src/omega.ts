@@ -10,7 +10,7 @@ import type { EstimatorAdapter, EstimatorClass, RegisterEstimatorOptions } from 
 import type { Handler } from './handler/handler.js'
 import type { HandlerRegistry } from './handler/handler-registry.js'
 import { validateBucket } from './names/validate-name.js'
-import { resolveOpenOptions, type OpenOptions, type ResolvedOpenOptions } from './open-options.js'
+import { resolveOpenOptions, type OpenOptions, type ResolvedOpenOptions, type RuntimeSpec } from './open-options.js'
 import { resolvePluginSpecifier } from './plugins/load-plugins.js'
 import type { PluginApi, RegisterOptions } from './plugins/plugin.js'
 import { PluginHost } from './plugins/plugin-host.js'
@@ -121,7 +121,7 @@ export class Omega implements PluginApi {
     const host = new PluginHost(resolve(container, TOKENS.Backends), resolve(container, TOKENS.Handlers))
     await host.load(plugins)
     const opts = resolve(container, TOKENS.Options)
-    const runtimeFactory = chooseRuntime(opts, host)
+    const runtimeFactory = chooseRuntime(opts, host, () => shared.backend)
     const heads = new HeadCache()
     const shared: Shared = {
       container,
@@ -139,6 +139,16 @@ export class Omega implements PluginApi {
     await backend.open()
     shared.backend = backend
     shared.refsComplete = await refsComplete(backend)
+    // A runtime named with settings (a queue) starts now: a missing package, an embedded store it
+    // cannot share or an unreachable server fails the open, not the first call.
+    if (isRuntimeSpec(opts.runtime)) {
+      try {
+        await shared.runtime.runtime()
+      } catch (err) {
+        await backend.close()
+        throw err
+      }
+    }
     // `this`: a subclass (e.g. @omega/omega's, with experiments and monitors) gets instances of itself.
     return new this(shared, resolved.bucket)
   }
@@ -288,11 +298,19 @@ export class Omega implements PluginApi {
  * `'inline'` is built in, and a Runtime object is used as given. With no option, the pool is used
  * when registered, else inline.
  */
-function chooseRuntime(options: ResolvedOpenOptions, host: PluginHost): () => Promise<Runtime> {
+function chooseRuntime(options: ResolvedOpenOptions, host: PluginHost, store: () => StorageBackend | undefined): () => Promise<Runtime> {
   const choice = options.runtime
-  if (typeof choice === 'object' && choice !== null) return async () => choice
-  const name = choice ?? (host.runtimes.find('pool') ? 'pool' : 'inline')
+  if (typeof choice === 'object' && choice !== null && !isRuntimeSpec(choice)) return async () => choice
+  const name = isRuntimeSpec(choice) ? choice.type : (choice ?? (host.runtimes.find('pool') ? 'pool' : 'inline'))
   if (name === 'inline') return async () => new InlineRuntime(host.handlers)
   const factory = host.runtimes.get(name)
-  return async () => await factory({ plugins: options.plugins, ...(options.threads !== undefined && { threads: options.threads }), options })
+  return async () => {
+    const backend = store()
+    return await factory({ plugins: options.plugins, ...(options.threads !== undefined && { threads: options.threads }), options, ...(backend && { store: backend }) })
+  }
+}
+
+/** A registered runtime named with its settings (a Runtime object has `run`). */
+function isRuntimeSpec(value: unknown): value is RuntimeSpec {
+  return typeof value === 'object' && value !== null && typeof (value as Partial<Runtime>).run !== 'function' && typeof (value as Partial<RuntimeSpec>).type === 'string'
 }

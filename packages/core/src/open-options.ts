@@ -2,6 +2,15 @@ import { resolve as resolvePath } from 'node:path'
 import { errors } from './errors.js'
 import type { StorageBackend } from './backend/storage-backend.js'
 import type { Runtime } from './runtime/runtime.js'
+
+/**
+ * A runtime registered by a plugin, named by `type`, with its settings
+ * (`{ type: 'bullmq', connection: { host, port }, queue: 'omega' }`).
+ */
+export interface RuntimeSpec {
+  readonly type: string
+  readonly [setting: string]: unknown
+}
 import { validateBucket } from './names/validate-name.js'
 
 /** Options of `Omega.open` (SPEC §1). */
@@ -10,8 +19,11 @@ export interface OpenOptions {
   readonly store?: string | StorageBackend
   /** The bucket `om` is bound to. @default 'default' */
   readonly bucket?: string
-  /** `'pool'` (worker threads), `'inline'` (calling thread) or a Runtime. @default 'pool' */
-  readonly runtime?: 'pool' | 'inline' | Runtime
+  /**
+   * `'pool'` (worker threads), `'inline'` (calling thread), a Runtime, or a registered runtime with
+   * its settings (`{ type: 'bullmq', connection, queue }`; such a runtime starts at open). @default 'pool'
+   */
+  readonly runtime?: 'pool' | 'inline' | Runtime | RuntimeSpec
   /** Worker threads of the pool runtime. @default the number of cores */
   readonly threads?: number
   /** Plugin modules (paths, file URLs or package names), loaded here and in every worker. */
@@ -38,6 +50,10 @@ export function resolveOpenOptions(options: OpenOptions): ResolvedOpenOptions {
   if (options.plugins !== undefined && !Array.isArray(options.plugins)) throw errors.invalidArgument('plugins must be an array of module specifiers')
   if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
     throw errors.invalidArgument(`threads must be a positive integer, got ${String(options.threads)}`)
+  }
+  const runtime = options.runtime
+  if (typeof runtime === 'object' && runtime !== null && typeof (runtime as Partial<Runtime>).run !== 'function' && typeof (runtime as Partial<RuntimeSpec>).type !== 'string') {
+    throw errors.invalidArgument('runtime must be "pool", "inline", a Runtime (with run()) or { type: "<registered runtime>", ...settings }')
   }
   return {
     ...options,

@@ -1,4 +1,4 @@
-import { OmegaError, isFileRef, isMissingPackage, type BackendFactory, type Handler, type Plugin, type PluginApi, type StoreName } from '@omega/core'
+import { OmegaError, isFileRef, isMissingPackage, type BackendFactory, type Handler, type Plugin, type PluginApi, type RuntimeFactory, type StoreName } from '@omega/core'
 
 /**
  * A framework handler that `@omega/omega` registers when the application has installed its package,
@@ -51,6 +51,19 @@ interface OptionalBackend {
 
 const OPTIONAL_BACKENDS: readonly OptionalBackend[] = [{ specifier: '@omega/s3', scheme: 's3', stores: 'S3 stores (s3://bucket/prefix)' }]
 
+/**
+ * A runtime registered the same way: when its package is absent, `runtime: { type }` is
+ * E_UNSUPPORTED naming the package (BullMQ and its Redis client stay opt-in under @omega/bullmq).
+ */
+interface OptionalRuntime {
+  readonly specifier: string
+  readonly type: string
+  /** What the runtime is called in messages. */
+  readonly what: string
+}
+
+const OPTIONAL_RUNTIMES: readonly OptionalRuntime[] = [{ specifier: '@omega/bullmq', type: 'bullmq', what: 'The bullmq runtime (worker processes through Redis)' }]
+
 /** Placeholders outrank nothing: a user handler for the same values wins. */
 const PLACEHOLDER_PRIORITY = -1000
 
@@ -65,6 +78,19 @@ export async function registerOptionalPlugins(api: PluginApi): Promise<void> {
     const plugin = await importIfInstalled(optional.specifier)
     if (plugin) await plugin(api)
     else api.registerBackend(optional.scheme, missingBackend(optional), { priority: PLACEHOLDER_PRIORITY })
+  }
+  for (const optional of OPTIONAL_RUNTIMES) {
+    const plugin = await importIfInstalled(optional.specifier)
+    if (plugin) await plugin(api)
+    else api.registerRuntime(optional.type, missingRuntime(optional), { priority: PLACEHOLDER_PRIORITY })
+  }
+}
+
+function missingRuntime(optional: OptionalRuntime): RuntimeFactory {
+  return () => {
+    throw new OmegaError('E_UNSUPPORTED', `${optional.what} needs the package ${optional.specifier}, which is not installed; run "npm install ${optional.specifier}" and open omega again`, {
+      details: { runtime: optional.type, package: optional.specifier },
+    })
   }
 }
 

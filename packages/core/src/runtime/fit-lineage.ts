@@ -90,3 +90,20 @@ export function sameModel(parts: Readonly<Record<string, Uint8Array>>, sha256: s
   const refs: Record<string, PartRef> = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, { sha256: sha256Hex(v), size: v.byteLength }]))
   return describeParts(refs).sha256 === sha256
 }
+
+/** `'*'`: the dataset the last fit recorded for `role`, at its recorded version. */
+export function starName(meta: Metadata, ref: string, role: 'X' | 'Y'): string {
+  if (ref !== '*') return ref
+  const recorded = meta.attributes.dataset as Record<string, unknown> | undefined
+  const linked = recorded?.[`${role}name`]
+  if (typeof linked !== 'string') {
+    throw errors.invalidArgument(`"*" uses the datasets of the last fit, but "${meta.name}@${meta.version}" has no ${role} dataset recorded`)
+  }
+  const version = recorded?.[`${role}version`]
+  return atVersion(linked, typeof version === 'number' ? version : undefined)
+}
+
+/** A name that reads a dataset chunk by chunk (`name#iterchunks:chunksize=N`). */
+export function isChunked(ref: unknown): boolean {
+  return typeof ref === 'string' && ref !== '*' && parseName(ref).operation?.op === 'iterchunks'
+}

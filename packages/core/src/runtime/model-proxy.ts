@@ -5,7 +5,7 @@ import { fitParams, type FitOptions } from './fit-options.js'
 import { Tensor, type isTensor } from '../data/tensor.js'
 import { isArrowTable } from '../data/arrow.js'
 import { parseName } from '../names/name-grammar.js'
-import { atVersion, lineage, recordedFit, sameModel } from './fit-lineage.js'
+import { atVersion, isChunked, lineage, recordedFit, sameModel, starName } from './fit-lineage.js'
 import type { Metadata } from '../store/metadata.js'
 import type { ModelStore } from '../store/model-store.js'
 import type { DatasetStore } from '../store/dataset-store.js'
@@ -19,6 +19,7 @@ import { decodePrediction, predictionTable, type Prediction } from './prediction
 import type { BatchingOptions, EncodedData, ModelTask, Progress, RunOptions, Runtime, TaskModel, TaskOperation, TaskOutcome, TaskResult } from './runtime.js'
 import { abortError } from './inline-runtime.js'
 import { batchHint } from './batching-policy.js'
+import { checkRoute } from './runtime-route.js'
 
 export type { Progress } from './runtime.js'
 
@@ -66,6 +67,8 @@ export interface RuntimeContext {
   parts(meta: Metadata): Promise<Record<string, Uint8Array>>
   /** The signal `track` gives calls without one of their own; closing the runtime ends their tasks. */
   readonly closeSignal: AbortSignal
+  /** Where tasks must run (`om.runtime.require({ label })`). */
+  readonly label?: string
 }
 
 export type { ResolvedInput } from './resolved-input.js'
@@ -230,6 +233,8 @@ export class ModelProxy {
     signal: AbortSignal | undefined,
   ): Promise<TaskResult> {
     const runtime = await this.ctx.runtime()
+    const label = this.ctx.label
+    if (label !== undefined) checkRoute(runtime, label)
     const sameThread = (runtime as { sameThread?: boolean }).sameThread === true
     const live: LiveInputs = sameThread ? { ...(io.x && { X: io.x.input }), ...(io.y && { Y: io.y.input }) } : {}
     const batch = sameThread || io.progress ? undefined : batchHint(op, meta, (options as ModelRunOptions).batching, () => this.ctx.rowIndependent(meta))
@@ -239,11 +244,14 @@ export class ModelProxy {
     const copied = !(batch && (runtime as { batches?: boolean }).batches === true)
     const encode = (input: ResolvedInput | undefined, retriable: boolean): EncodedData | undefined =>
       sameThread || !input ? undefined : encodeInput(input.input, copied && (retriable || !input.owned))
+    const byName = runtime.readsStore === true
+    const Xref = byName ? io.x?.stored : undefined
+    const Yref = byName ? io.y?.stored : undefined
     const build = (parts: Record<string, Uint8Array> | undefined): ModelTask => {
-      const X = encode(io.x, parts === undefined)
-      const Y = encode(io.y, parts === undefined)
-      const model: TaskModel = { name: meta.name, version: meta.version!, sha256: meta.sha256, kind: meta.kind, kindMeta: meta.kindMeta, ...(parts && { parts }) }
-      return { type: 'model', op, model, ...(X && { X }), ...(Y && { Y }), ...(io.params && { params: io.params }), ...io.extra }
+      const X = Xref ? undefined : encode(io.x, parts === undefined)
+      const Y = Yref ? undefined : encode(io.y, parts === undefined)
+      const model: TaskModel = { name: meta.name, version: meta.version!, sha256: meta.sha256, kind: meta.kind, kindMeta: meta.kindMeta, bucket: this.ctx.models.bucket, ...(parts && { parts }) }
+      return { type: 'model', op, model, ...(X && { X }), ...(Y && { Y }), ...(Xref && { Xref }), ...(Yref && { Yref }), ...(io.params && { params: io.params }), ...io.extra }
     }
     // The instance's shared close signal is not handed on: the runtime's own close stops those tasks.
     const runSignal = signal === this.ctx.closeSignal ? undefined : signal
@@ -252,6 +260,7 @@ export class ModelProxy {
       ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
       ...(io.progress && { onProgress: io.progress }),
       ...(batch && { batch }),
+      ...(label !== undefined && { label }),
       live,
     }
     let outcome: TaskOutcome
@@ -286,8 +295,8 @@ export class ModelProxy {
     signal: AbortSignal | undefined,
     refit?: { refitOf: JsonObject; recordAs: { X: string; Y?: string } },
   ): Promise<Metadata> {
-    const given = this.#star(meta, X, 'X')
-    const givenY = Y === undefined ? undefined : typeof Y === 'string' ? this.#star(meta, Y, 'Y') : undefined
+    const given = starName(meta, X, 'X')
+    const givenY = Y === undefined ? undefined : typeof Y === 'string' ? starName(meta, Y, 'Y') : undefined
     if (Y !== undefined && (givenY === undefined || !isChunked(givenY))) {
       throw errors.invalidArgument(`with a chunked X ("${given}"), Y must be a chunked dataset name too (e.g. "data[y]#iterchunks:chunksize=N")`)
     }
@@ -337,12 +346,16 @@ export class ModelProxy {
     if (y && y.rows !== x.rows) throw errors.dataShape(`Y has ${y.rows} rows but X has ${x.rows}; they must match`, { xRows: x.rows, yRows: y.rows })
     if (!checkFeatures) return [x, y]
     const input = matchFeatures(x.input, meta.attributes.features as FittedFeatures | undefined, `${meta.name}@${meta.version}`)
-    return [input === x.input ? x : { ...x, input }, y]
+    // A reordered table is no longer what the name reads: it travels as bytes.
+    if (input === x.input) return [x, y]
+    const { stored, ...rest } = x
+    void stored
+    return [{ ...rest, input }, y]
   }
 
   async #resolve(meta: Metadata, ref: DataArg, role: 'X' | 'Y', signal: AbortSignal | undefined): Promise<ResolvedInput> {
     if (typeof ref !== 'string') return resolved(toModelInput(ref, role), false)
-    const name = this.#star(meta, ref, role)
+    const name = starName(meta, ref, role)
     if (isChunked(name)) throw errors.invalidArgument(`${role} "${name}" is chunked; only partialFit consumes chunks`)
     const dataset = await this.#datasetMeta(name)
     // Read exactly the version whose metadata was resolved, also if another put lands meanwhile.
@@ -350,25 +363,14 @@ export class ModelProxy {
     if (!isArrowTable(value) && !(value instanceof Tensor)) {
       throw errors.invalidArgument(`dataset "${name}" is ${dataset.kind}; models take tables or tensors`, { name, kind: dataset.kind })
     }
-    return resolved(value, true, name, dataset.sha256, dataset.version)
+    const stored = dataset.version === undefined ? undefined : { bucket: this.ctx.datasets.bucket, name: atVersion(name, dataset.version) }
+    return resolved(value, true, name, dataset.sha256, dataset.version, stored)
   }
 
   async #datasetMeta(name: string): Promise<Metadata> {
     const meta = await this.ctx.datasets.metadata(name)
     if (!meta) throw errors.notFound('dataset', parseName(name).name, this.ctx.datasets.bucket, 'put it first, or pass the data inline')
     return meta
-  }
-
-  /** `'*'`: the dataset the last fit recorded for `role`, at its recorded version. */
-  #star(meta: Metadata, ref: string, role: 'X' | 'Y'): string {
-    if (ref !== '*') return ref
-    const recorded = meta.attributes.dataset as Record<string, unknown> | undefined
-    const linked = recorded?.[`${role}name`]
-    if (typeof linked !== 'string') {
-      throw errors.invalidArgument(`"*" uses the datasets of the last fit, but "${meta.name}@${meta.version}" has no ${role} dataset recorded`)
-    }
-    const version = recorded?.[`${role}version`]
-    return atVersion(linked, typeof version === 'number' ? version : undefined)
   }
 
   async #commit(
@@ -389,8 +391,4 @@ export class ModelProxy {
       ...(signal && { signal }),
     })
   }
-}
-
-function isChunked(ref: unknown): boolean {
-  return typeof ref === 'string' && ref !== '*' && parseName(ref).operation?.op === 'iterchunks'
 }

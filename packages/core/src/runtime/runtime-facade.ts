@@ -4,7 +4,7 @@ import type { DatasetStore } from '../store/dataset-store.js'
 import type { ModelStore } from '../store/model-store.js'
 import type { ModelProxy, RuntimeContext } from './model-proxy.js'
 import { ObservedModelProxy } from './observed-model-proxy.js'
-import type { Runtime } from './runtime.js'
+import type { RunOptions, Runtime } from './runtime.js'
 import type { ResolvedModels } from './resolved-models.js'
 import type { HandlerRegistry } from '../handler/handler-registry.js'
 import type { ModelHandler } from '../handler/handler.js'
@@ -12,6 +12,9 @@ import type { Metadata } from '../store/metadata.js'
 import type { ScriptProxy } from './script-proxy.js'
 import type { Scheduler } from '../jobs/scheduler.js'
 import { CallObservers, type CallObserver } from './call-observers.js'
+import { LABEL, type RuntimeRequirements } from './runtime-route.js'
+
+export type { RuntimeRequirements } from './runtime-route.js'
 
 /** Scripts and the scheduler of an instance (built by omega.ts). */
 export interface ScriptFacade {
@@ -27,10 +30,15 @@ export class RuntimeFacade {
   readonly #ctx: RuntimeContext
   readonly #scripts: ScriptFacade | undefined
   readonly #observers: CallObservers
+  readonly #args: [ModelStore, DatasetStore, RuntimeState, HandlerRegistry, ScriptFacade | undefined]
+  readonly #label: string | undefined
 
-  constructor(models: ModelStore, datasets: DatasetStore, shared: RuntimeState, handlers: HandlerRegistry, scripts?: ScriptFacade) {
+  constructor(models: ModelStore, datasets: DatasetStore, shared: RuntimeState, handlers: HandlerRegistry, scripts?: ScriptFacade, requirements?: RuntimeRequirements) {
     this.#scripts = scripts
+    this.#args = [models, datasets, shared, handlers, scripts]
+    this.#label = requirements?.label
     this.#ctx = {
+      ...(requirements?.label !== undefined && { label: requirements.label }),
       models,
       datasets,
       runtime: () => shared.runtime(),
@@ -57,10 +65,33 @@ export class RuntimeFacade {
     return new ObservedModelProxy(this.#ctx, name, this.#observers)
   }
 
+  /**
+   * The same facade, with its model and script calls run only where `label` is served: on the
+   * bullmq runtime, by workers started with `--labels <label>`. A call on a runtime that cannot
+   * route (pool, inline) is E_UNSUPPORTED; one that no worker picks up is E_TIMEOUT naming the label.
+   *
+   * @example
+   * ```ts
+   * await om.runtime.require({ label: 'gpu' }).model('big').fit('data[^y]', 'data[y]')
+   * ```
+   */
+  require(requirements: RuntimeRequirements): RuntimeFacade {
+    const label = (requirements as Partial<RuntimeRequirements> | undefined)?.label
+    if (typeof label !== 'string' || !LABEL.test(label)) {
+      throw errors.invalidArgument(`require({ label }) needs a label of letters, digits, "-", "_" or "." (got ${JSON.stringify(label)})`)
+    }
+    return new RuntimeFacade(...this.#args, { label })
+  }
+
   /** A stored script, run by `run(args, { signal, timeoutMs })` (see {@link ScriptProxy}). Nothing is checked until the run. */
   script(name: string): ScriptProxy {
     if (typeof name !== 'string' || name === '') throw errors.invalidArgument('om.runtime.script(name) needs a script name')
-    return this.#scriptFacade.script(name)
+    const proxy = this.#scriptFacade.script(name)
+    const label = this.#label
+    if (label === undefined) return proxy
+    // The label travels as a run option, so jobs and direct runs route the same way.
+    const run = proxy.run.bind(proxy)
+    return Object.assign(proxy, { run: (args?: unknown, options: RunOptions = {}) => run(args, { ...options, label }) }) as ScriptProxy
   }
 
   /** Runs due jobs of this bucket in this process: `await om.runtime.scheduler.start()`. */

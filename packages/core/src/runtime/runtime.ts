@@ -1,6 +1,8 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { JsonObject } from '../json.js'
 import type { SerializedError } from '../errors.js'
+import type { StorageBackend } from '../backend/storage-backend.js'
+import type { DatasetRef } from './resolved-input.js'
 
 /** Operations the runtime runs on a model by name. */
 export type RuntimeOperation = 'fit' | 'partialFit' | 'predict' | 'predictProba' | 'transform' | 'score' | 'gridsearch'
@@ -24,6 +26,8 @@ export interface TaskModel {
   readonly kind: string
   readonly kindMeta: JsonObject
   readonly parts?: Readonly<Record<string, Uint8Array>>
+  /** The bucket the version is stored in: an executor that reads the shared store itself (a queue worker) needs it. */
+  readonly bucket?: string
   /**
    * Names the live model (sha256 and kindMeta) in an executor's cache. A runtime that sets it may
    * leave `kindMeta` empty on tasks without `parts`: executors then look the model up by this key alone.
@@ -48,6 +52,12 @@ export interface ModelTask {
   readonly test?: readonly number[]
   /** foldScore: `accuracy`, `r2`, `neg_mean_squared_error`, or the model's own score. */
   readonly scoring?: string
+  /**
+   * X or Y by dataset name instead of bytes, for a runtime whose executors read the shared store
+   * ({@link Runtime.readsStore}); the caller has resolved the name and checked the features.
+   */
+  readonly Xref?: DatasetRef
+  readonly Yref?: DatasetRef
 }
 
 /**
@@ -112,6 +122,11 @@ export interface RunOptions {
    * `maxDelayMs` for more. Runtimes that do not batch ignore it; missing fields take the runtime's defaults.
    */
   readonly batch?: BatchingOptions
+  /**
+   * Run only where this label is served (`om.runtime.require({ label: 'gpu' })`). A runtime that
+   * cannot route (`routes` not set: pool, inline) never gets a labelled task: the call is E_UNSUPPORTED.
+   */
+  readonly label?: string
 }
 
 /**
@@ -136,6 +151,10 @@ export const PROGRESS_INTERVAL_MS = 50
 /** Executes tasks: inline on the calling thread, on a worker pool, or (later) on a queue. */
 export interface Runtime {
   readonly kind: string
+  /** Tasks can be routed to executors by label (see {@link RunOptions.label}). */
+  readonly routes?: boolean
+  /** Executors open the instance's store themselves: inputs read from a dataset are sent by name (`Xref`). */
+  readonly readsStore?: boolean
   run(task: Task, options?: RunOptions): Promise<TaskOutcome>
   /** Waits for running tasks (or, with `force`, aborts them) and releases threads. */
   close(options?: { readonly force?: boolean }): Promise<void>
@@ -147,8 +166,10 @@ export interface RuntimeHost {
   readonly plugins: readonly string[]
   /** Requested parallelism (`threads` option). */
   readonly threads?: number
-  /** The open options, for runtime-specific settings. */
+  /** The open options, for runtime-specific settings (`options.runtime` holds a `{ type, ...settings }` object). */
   readonly options: Readonly<Record<string, unknown>>
+  /** The instance's open store: a runtime whose executors share it (queue workers) keeps temporary objects there. */
+  readonly store?: StorageBackend
 }
 
 /** Builds a runtime for an Omega instance. */

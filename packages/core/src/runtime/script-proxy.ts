@@ -11,6 +11,7 @@ import type { Metadata } from '../store/metadata.js'
 import { runScriptModule, scriptError } from './execute-script.js'
 import { abortError, combine } from './inline-runtime.js'
 import type { RunOptions, Runtime } from './runtime.js'
+import { checkRoute } from './runtime-route.js'
 
 /** What `om.runtime.script(name)` needs from its instance. */
 export interface ScriptRunContext {
@@ -84,6 +85,7 @@ export class ScriptProxy {
     try {
       const entry = await materializeScript(meta.sha256, async () => (await this.ctx.scripts.get(this.name)) as ScriptPackage)
       const runtime = await this.ctx.runtime()
+      if (options.label !== undefined) checkRoute(runtime, options.label)
       record = { ...record, runtime: runtime.kind }
       const result = isSameThread(runtime)
         ? await this.#inline(entry, args, options, written)
