@@ -16,4 +16,11 @@ export class KeyedMutex {
       if (this.#tails.get(key) === tail) this.#tails.delete(key)
     }
   }
+
+  /** Runs `fn` holding every key of `keys`, taken in sorted order so that two callers never wait on each other. */
+  async runAll<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort()
+    const hold = async (i: number): Promise<T> => (i === sorted.length ? await fn() : await this.run(sorted[i]!, () => hold(i + 1)))
+    return await hold(0)
+  }
 }

@@ -4,7 +4,7 @@ import { mergeAttributes, type JsonObject } from '../json.js'
 import { formatRef, isValidTag, parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
 import type { StoredDoc } from '../backend/storage-backend.js'
-import { commit, describeParts, pinsOf, type WrittenParts } from './commit.js'
+import { commit, describeParts, pinsOf, publishDoc, type WrittenParts } from './commit.js'
 import { baseOf, builderCount, buildersKey, chainCache, updateBuilders } from './version-chain.js'
 import { metadataToJson, type Metadata, type MetadataDoc } from './metadata.js'
 import { ObjectStore, alreadyExists, checkAttributes, type PutOptions } from './object-store.js'
@@ -53,6 +53,8 @@ export interface Head {
   readonly latest: VersionDoc | undefined
   /** Key of a version document newer than `latest` that cannot be parsed. */
   readonly unreadable?: string
+  /** The stored revision of `latest`'s document, where known: a cached head is checked against it. */
+  readonly revision?: string
 }
 
 /** How {@link VersionedStore.publishVersion} numbers the new version. */
@@ -481,10 +483,16 @@ export abstract class VersionedStore extends ObjectStore {
         parent: options.parent === undefined ? (head.latest?.version ?? null) : options.parent,
         ...options.extra,
       }
+      const key = this.key(name)
+      const generation = this.ctx.heads.generation(key)
       try {
-        await this.ctx.backend.meta.put(this.#versionKey(name, doc.version), metadataToJson(doc), { ifRevision: null })
+        const stored = metadataToJson(doc)
+        const revision = await publishDoc(this.ctx.backend, written, this.#versionKey(name, doc.version), stored, { ifRevision: null })
         // Any lookup that started before this write stored nothing (generation check) and later ones see it.
-        this.ctx.heads.invalidate(this.key(name))
+        this.ctx.heads.invalidate(key)
+        // Where no other process writes, this is the head now, unless another write of the name
+        // (a put, drop or tag) invalidated it since this one started: the next put or get reads no listing.
+        if (!this.ctx.backend.supports.multiProcess) this.ctx.heads.set(key, generation + 1, { newest: doc.version, latest: stored as unknown as VersionDoc, revision } satisfies Head)
         return doc
       } catch (err) {
         if (!OmegaError.is(err, 'E_CONFLICT') || options.exact === true || attempt >= CAS_RETRIES) throw err
@@ -500,6 +508,8 @@ export abstract class VersionedStore extends ObjectStore {
    * document that cannot be parsed (then the latest version is that one, and reading it fails).
    */
   protected async head(name: string): Promise<Head> {
+    const cached = await this.#cachedHead(name)
+    if (cached) return cached
     if (this.ctx.backend.supports.orderedListing === true) return await this.#listedHead(name)
     const hint = await this.ctx.backend.meta.get(this.#headKey(name)).catch(() => undefined)
     const hinted = hint && (await this.#hintedHead(name, hint))
@@ -507,6 +517,20 @@ export abstract class VersionedStore extends ObjectStore {
     const head = await this.#listedHead(name)
     await this.#writeHint(name, head.newest, hint)
     return head
+  }
+
+  /**
+   * The head this instance remembered (where no other process writes), if the latest version's
+   * document still has the remembered revision: one read instead of a listing, and a document
+   * changed behind the store's back (a test, a repair) is seen.
+   */
+  async #cachedHead(name: string): Promise<Head | undefined> {
+    if (this.ctx.backend.supports.multiProcess) return undefined
+    const hit = this.ctx.heads.get(this.key(name)) as Head | undefined
+    if (!hit?.latest || hit.revision === undefined) return undefined
+    const stored = await this.ctx.backend.meta.get(this.#versionKey(name, hit.latest.version)).catch(() => undefined)
+    if (!stored || stored.revision !== hit.revision) return undefined
+    return { newest: hit.newest, latest: stored.doc as unknown as VersionDoc, revision: stored.revision }
   }
 
   /**
@@ -570,7 +594,7 @@ export abstract class VersionedStore extends ObjectStore {
         continue
       }
       newest ??= entry.doc.version as number
-      if (!isTombstone(entry.doc)) return { newest, latest: entry.doc as unknown as VersionDoc, ...(unreadable !== undefined && { unreadable }) }
+      if (!isTombstone(entry.doc)) return { newest, latest: entry.doc as unknown as VersionDoc, revision: entry.revision, ...(unreadable !== undefined && { unreadable }) }
     }
     const legacy = await this.#legacy(name)
     const latest = legacy && !(await this.ctx.backend.meta.get(this.#versionKey(name, 1))) ? this.#asLegacy(legacy.key, legacy.doc) : undefined
@@ -642,17 +666,14 @@ export abstract class VersionedStore extends ObjectStore {
     // Where another process could add a version, always ask the store.
     const cacheable = !this.ctx.backend.supports.multiProcess
     const key = this.key(name)
-    if (cacheable) {
-      const hit = this.ctx.heads.get(key) as VersionDoc | undefined
-      if (hit) return hit
-    }
     const generation = this.ctx.heads.generation(key)
-    const { latest, unreadable } = await this.head(name)
+    const head = await this.head(name)
+    const { latest, unreadable } = head
     if (unreadable !== undefined) {
       const err = errors.unreadableDocument(unreadable, 'its latest version document cannot be parsed')
       throw new OmegaError('E_INTEGRITY', `${this.noun} "${name}" in bucket "${this.bucket}": ${err.message}`, { details: { name, bucket: this.bucket, key: unreadable } })
     }
-    if (cacheable && latest) this.ctx.heads.set(key, generation, latest)
+    if (cacheable && latest) this.ctx.heads.set(key, generation, head)
     return latest
   }
 
