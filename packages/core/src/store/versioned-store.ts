@@ -490,6 +490,7 @@ export abstract class VersionedStore extends ObjectStore {
         const revision = await publishDoc(this.ctx.backend, written, this.#versionKey(name, doc.version), stored, { ifRevision: null })
         // Any lookup that started before this write stored nothing (generation check) and later ones see it.
         this.ctx.heads.invalidate(key)
+        this.ctx.heads.noteNewest(key, doc.version)
         // Where no other process writes, this is the head now, unless another write of the name
         // (a put, drop or tag) invalidated it since this one started: the next put or get reads no listing.
         if (!this.ctx.backend.supports.multiProcess) this.ctx.heads.set(key, generation + 1, { newest: doc.version, latest: stored as unknown as VersionDoc, revision } satisfies Head)
@@ -511,11 +512,25 @@ export abstract class VersionedStore extends ObjectStore {
     const cached = await this.#cachedHead(name)
     if (cached) return cached
     if (this.ctx.backend.supports.orderedListing === true) return await this.#listedHead(name)
+    // Where this instance last saw the name (a put, a lookup), read forward from there like from
+    // the hint: a warm lookup reads the latest document and one past it, however many versions exist.
+    const key = this.key(name)
+    const seen = this.ctx.heads.newest(key)
+    const warm = seen === undefined ? undefined : await this.#hintedHead(name, seen.newest)
+    if (warm) {
+      // The stored hint is for other processes: moved as often as a lookup from it would move it.
+      const stale = seen!.hint === undefined || warm.newest - seen!.hint > HINT_STEPS
+      if (warm.newest >= HINT_FROM && stale) await this.#writeHint(name, warm.newest, await this.ctx.backend.meta.get(this.#headKey(name)).catch(() => undefined))
+      this.ctx.heads.noteNewest(key, warm.newest, warm.newest >= HINT_FROM && stale ? warm.newest : undefined)
+      return warm
+    }
     const hint = await this.ctx.backend.meta.get(this.#headKey(name)).catch(() => undefined)
-    const hinted = hint && (await this.#hintedHead(name, hint))
-    if (hinted) return hinted
-    const head = await this.#listedHead(name)
-    await this.#writeHint(name, head.newest, hint)
+    const from = hint?.doc.newest
+    const hinted = typeof from === 'number' ? await this.#hintedHead(name, from) : undefined
+    const moved = hinted ? hinted.newest - (from as number) > HINT_STEPS : true
+    const head = hinted ?? (await this.#listedHead(name))
+    if (moved) await this.#writeHint(name, head.newest, hint)
+    this.ctx.heads.noteNewest(key, head.newest, moved ? head.newest : (from as number))
     return head
   }
 
@@ -541,9 +556,8 @@ export abstract class VersionedStore extends ObjectStore {
    * {@link HINT_STEPS} versions past it moves it. Undefined (list instead) without a usable hint,
    * or when the hint does not fit what is stored (the name was dropped and put again).
    */
-  async #hintedHead(name: string, hint: StoredDoc): Promise<Head | undefined> {
-    const from = hint.doc.newest
-    if (typeof from !== 'number' || !Number.isSafeInteger(from) || from < 1) return undefined
+  async #hintedHead(name: string, from: number): Promise<Head | undefined> {
+    if (!Number.isSafeInteger(from) || from < 1) return undefined
     const read = async (version: number): Promise<{ doc?: JsonObject; unreadable?: string } | undefined> => {
       const key = this.#versionKey(name, version)
       try {
@@ -561,7 +575,6 @@ export abstract class VersionedStore extends ObjectStore {
       newest++
       entry = next
     }
-    if (newest - from > HINT_STEPS) await this.#writeHint(name, newest, hint)
     let unreadable: string | undefined
     for (let version = newest; version >= 1 && newest - version <= HINT_STEPS; version--) {
       const e = version === newest ? entry : await read(version)
