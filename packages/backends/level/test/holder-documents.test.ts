@@ -24,6 +24,13 @@ async function docs(backend: StorageBackend, prefix: string): Promise<string[]> 
   return out
 }
 
+/** After the last holder's drop: no bytes, no record, no holder document, and fsck finds nothing. */
+async function expectBytesGone(om: Omega, backend: LevelBackend): Promise<void> {
+  expect(await backend.blobs.has(sha)).toBe(false)
+  expect(await docs(backend, '#blobs/')).toEqual([])
+  expect((await om.fsck({ graceMs: 0 })).problems).toEqual([])
+}
+
 describe('level: blob holders as documents', () => {
   it('pinning bytes 200 versions already hold writes one small document, not a longer record', async () => {
     const backend = new LevelBackend(tempDir('omega-holders-'))
@@ -36,9 +43,7 @@ describe('level: blob holders as documents', () => {
       await om.datasets.drop('m@1')
       expect(await docs(backend, `${record}/`)).toHaveLength(199)
       await om.datasets.drop('m')
-      expect(await backend.blobs.has(sha)).toBe(false)
-      expect(await docs(backend, '#blobs/')).toEqual([])
-      expect((await om.fsck({ graceMs: 0 })).problems).toEqual([])
+      await expectBytesGone(om, backend)
     } finally {
       await om.close()
     }
@@ -72,9 +77,7 @@ describe('level: blob holders as documents', () => {
       expect(Object.keys((await backend.meta.get(record))!.doc.holders as object)).toHaveLength(1)
       expect(Buffer.from((await om.datasets.get('a')) as Uint8Array)).toEqual(Buffer.from(bytes))
       await om.datasets.drop('a')
-      expect(await backend.blobs.has(sha)).toBe(false)
-      expect(await docs(backend, '#blobs/')).toEqual([])
-      expect((await om.fsck({ graceMs: 0 })).problems).toEqual([])
+      await expectBytesGone(om, backend)
     } finally {
       await om.close()
     }
