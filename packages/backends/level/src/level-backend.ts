@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { resolve } from 'node:path'
 import { ClassicLevel, type BatchOperation } from 'classic-level'
 import {
@@ -9,19 +9,16 @@ import {
   type BackendManifest,
   type BlobRef,
   type BlobStore,
-  type CasOptions,
-  type DocWrite,
-  type JsonObject,
-  type ListDocsOptions,
   type ListedBlob,
   type ScratchStore,
   type MetadataStore,
   type SignalOptions,
   type StorageBackend,
-  type StoredDoc,
 } from '@omega/core'
 import { mapLevelError } from './errors.js'
 import { KeyedMutex } from './mutex.js'
+import { upperBound } from './key-range.js'
+import { LevelMeta } from './level-meta.js'
 
 /** Options of {@link LevelBackend}. */
 export interface LevelBackendOptions {
@@ -42,7 +39,6 @@ export interface LevelBackendOptions {
   readonly multithreading?: boolean
 }
 
-const META = 'm!'
 const BLOB = 'b!'
 const CHUNK = 'c!'
 const DEFAULT_CHUNK = 4 * 1024 * 1024
@@ -53,10 +49,6 @@ const DEFAULT_CHUNK = 4 * 1024 * 1024
  */
 const SYNC_READ_MAX = 64 * 1024
 
-interface MetaEntry {
-  r: string
-  d: JsonObject
-}
 interface BlobHeader {
   size: number
   id: string
@@ -65,11 +57,6 @@ interface BlobHeader {
   at?: number
 }
 
-/** The smallest string greater than every string that starts with `prefix`. */
-function upperBound(prefix: string): string {
-  const last = prefix.codePointAt(prefix.length - 1) ?? 0
-  return prefix.slice(0, prefix.length - 1) + String.fromCodePoint(last + 1)
-}
 
 /**
  * The embedded default backend (`level:<dir>`), on classic-level. One process opens a directory
@@ -315,101 +302,4 @@ class LevelScratch implements ScratchStore {
 
 function chunkKey(id: string, index: number): string {
   return `${CHUNK}${id}!${String(index).padStart(10, '0')}`
-}
-
-class LevelMeta implements MetadataStore {
-  readonly #mutex = new KeyedMutex()
-  readonly #boot = randomBytes(6).toString('hex')
-  #seq = 0
-
-  constructor(readonly db: ClassicLevel<string, unknown>) {}
-
-  async get(key: string): Promise<StoredDoc | undefined> {
-    const entry = await this.#read(key)
-    return entry && { key, doc: entry.d, revision: entry.r }
-  }
-
-  /** The entry under `key`; E_INTEGRITY naming the key if its value is not a document entry. */
-  async #read(key: string): Promise<MetaEntry | undefined> {
-    // Documents are a few KB: a synchronous read costs less than a thread-pool round trip.
-    const text = this.db.getSync(META + key, { valueEncoding: 'utf8' }) as string | undefined
-    if (text === undefined) return undefined
-    const entry = parseEntry(text)
-    if (typeof entry === 'string') throw errors.unreadableDocument(key, entry)
-    return entry
-  }
-
-  async put(key: string, doc: JsonObject, options: CasOptions): Promise<string> {
-    return await this.#mutex.run(key, async () => {
-      const current = await this.#read(key)
-      if ((current?.r ?? null) !== options.ifRevision) throw errors.conflict(key)
-      const revision = `${this.#boot}.${++this.#seq}`
-      await this.db.put(META + key, { r: revision, d: doc } satisfies MetaEntry)
-      return revision
-    })
-  }
-
-  async delete(key: string, options: { readonly ifRevision: string }): Promise<void> {
-    await this.#mutex.run(key, async () => {
-      const current = await this.#read(key)
-      if (!current) throw errors.notFound('document', key)
-      if (current.r !== options.ifRevision) throw errors.conflict(key)
-      await this.db.del(META + key)
-    })
-  }
-
-  async update(keys: readonly string[], fn: (current: ReadonlyMap<string, StoredDoc>) => Promise<readonly DocWrite[]> | readonly DocWrite[]): Promise<string[]> {
-    const unique = [...new Set(keys)]
-    return await this.#mutex.runAll(unique, async () => {
-      // Synchronous reads, then one batch: LevelDB applies a batch atomically.
-      const texts = unique.map((k) => this.db.getSync(META + k, { valueEncoding: 'utf8' }) as string | undefined)
-      const current = new Map<string, StoredDoc>()
-      for (const [i, text] of texts.entries()) {
-        if (text === undefined) continue
-        const key = unique[i]!
-        const entry = parseEntry(text)
-        if (typeof entry === 'string') throw errors.unreadableDocument(key, entry)
-        current.set(key, { key, doc: entry.d, revision: entry.r })
-      }
-      const writes = await fn(current)
-      if (writes.length === 0) return []
-      const revisions = writes.map((w) => (w.doc === null ? '' : `${this.#boot}.${++this.#seq}`))
-      await this.db.batch(
-        writes.map((w, i) => (w.doc === null ? { type: 'del' as const, key: META + w.key } : { type: 'put' as const, key: META + w.key, value: { r: revisions[i]!, d: w.doc } satisfies MetaEntry })),
-      )
-      return revisions
-    })
-  }
-
-  async *listKeys(prefix: string, options: ListDocsOptions = {}): AsyncIterable<string> {
-    for await (const key of this.db.keys({ gte: META + prefix, lt: upperBound(META + prefix), reverse: options.reverse ?? false, limit: options.limit ?? -1 })) {
-      throwIfAborted(options.signal)
-      yield key.slice(META.length)
-    }
-  }
-
-  async *list(prefix: string, options: ListDocsOptions = {}): AsyncIterable<StoredDoc> {
-    const range = { gte: META + prefix, lt: upperBound(META + prefix), reverse: options.reverse ?? false, limit: options.limit ?? -1, valueEncoding: 'utf8' }
-    for await (const [key, value] of this.db.iterator(range)) {
-      throwIfAborted(options.signal)
-      const entry = parseEntry(value as string)
-      // One bad value must not fail the listing: it is yielded as unreadable (core skips it, fsck reports it).
-      if (typeof entry === 'string') yield { key: key.slice(META.length), doc: {}, revision: '', unreadable: entry }
-      else yield { key: key.slice(META.length), doc: entry.d, revision: entry.r }
-    }
-  }
-}
-
-/** A stored document entry, or why the stored value is not one. */
-function parseEntry(text: string): MetaEntry | string {
-  let entry: MetaEntry
-  try {
-    entry = JSON.parse(text) as MetaEntry
-  } catch (err) {
-    return `invalid JSON (${text.length} bytes): ${(err as Error).message}`
-  }
-  if (typeof entry !== 'object' || entry === null || typeof entry.r !== 'string' || typeof entry.d !== 'object' || entry.d === null || Array.isArray(entry.d)) {
-    return 'not a document entry (r and d expected)'
-  }
-  return entry
 }
