@@ -19,6 +19,9 @@ const OTHERS = Number(process.env.BENCH_DROP_OTHERS ?? 3_000)
 const GLOB = Number(process.env.BENCH_GLOB_OBJECTS ?? 4_000)
 const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 1_000)
 const SMALL_N = Number(process.env.BENCH_N ?? 400)
+/** `BENCH_ONLY=small,latest` runs only those parts (table, drop, glob, small, latest); all by default. */
+const ONLY = process.env.BENCH_ONLY?.split(',')
+const runs = (part: string): boolean => ONLY === undefined || ONLY.includes(part)
 
 interface Backend {
   readonly name: string
@@ -192,33 +195,38 @@ export async function faststoreScope(): Promise<Row[]> {
     acc[key]!.detail.push(detail)
   }
   for (let round = 0; round < ROUNDS; round++) {
-    for (const b of [LEVEL, FS]) {
+    for (const b of runs('table') ? [LEVEL, FS] : []) {
       const [omega, raw] = await tableGet(b, table, rawFile)
       record(`table-${b.name}`, raw / omega, `${ms(omega)} / ${ms(raw)}`)
     }
-    for (const b of [LEVEL, FS]) {
+    for (const b of runs('drop') ? [LEVEL, FS] : []) {
       const few = await dropTimes(b, 10, tree)
       const many = await dropTimes(b, OTHERS, tree)
       record(`drop-${b.name}`, many.dataset / few.dataset, `${ms(many.dataset)} / ${ms(few.dataset)}`)
       record(`dropm-${b.name}`, many.model / few.model, `${ms(many.model)} / ${ms(few.model)}`)
     }
-    for (const b of [LEVEL, FS, FS_NOSYNC]) {
+    for (const b of runs('glob') ? [LEVEL, FS, FS_NOSYNC] : []) {
       const t = await globDrop(b, GLOB)
       record(`glob-${b.name}`, t / 1000, ms(t))
     }
-    const [omega, raw] = await smallPutGet(tree)
-    record('small', omega / raw, `${ms(omega)} / ${ms(raw)}`)
-    const latest = await latestTimes(tree, VERSIONS)
-    record('latest', latest.get[0] / latest.get[1], `${ms(latest.get[0])} / ${ms(latest.get[1])}`)
-    record('list', latest.list[0] / latest.list[1], `${ms(latest.list[0])} / ${ms(latest.list[1])}`)
+    if (runs('small')) {
+      const [omega, raw] = await smallPutGet(tree)
+      record('small', omega / raw, `${ms(omega)} / ${ms(raw)}`)
+    }
+    if (runs('latest')) {
+      const latest = await latestTimes(tree, VERSIONS)
+      record('latest', latest.get[0] / latest.get[1], `${ms(latest.get[0])} / ${ms(latest.get[1])}`)
+      record('list', latest.list[0] / latest.list[1], `${ms(latest.list[0])} / ${ms(latest.list[1])}`)
+    }
   }
-  const row = (figure: string, goal: string, key: string, unit: string, what: string): Row => ({
-    figure,
-    goal,
-    [`measured (median of ${ROUNDS}, min–max)`]: `${spread(acc[key]!.ratios)}${unit}`,
-    'ms per round': `${acc[key]!.detail.join('; ')} (${what})`,
-  })
-  const rows: Row[] = [
+  const row = (figure: string, goal: string, key: string, unit: string, what: string): Row | undefined =>
+    acc[key] && {
+      figure,
+      goal,
+      [`measured (median of ${ROUNDS}, min–max)`]: `${spread(acc[key].ratios)}${unit}`,
+      'ms per round': `${acc[key].detail.join('; ')} (${what})`,
+    }
+  const rows = [
     row(`${(TABLE_ROWS * 80) / 1e6} MB verified table get vs readFile+tableFromIPC, level`, '≥ 0.7×', 'table-level', '×', 'omega / raw'),
     row(`${(TABLE_ROWS * 80) / 1e6} MB verified table get vs readFile+tableFromIPC, fs`, '≥ 0.7×', 'table-fs', '×', 'omega / raw'),
     row(`dataset drop with ${OTHERS.toLocaleString('en')} vs 10 other objects, level`, '≤ 2×', 'drop-level', '×', `${OTHERS} / 10`),
@@ -231,7 +239,7 @@ export async function faststoreScope(): Promise<Row[]> {
     row('small model put+get, LevelDB vs raw classic-level put+get', '≤ 3×', 'small', '×', 'omega p50 / raw p50'),
     row(`get latest at ${VERSIONS.toLocaleString('en')} vs 1 versions, fs`, '≤ 1.5×', 'latest', '×', `${VERSIONS} / 1`),
     row(`list() at ${VERSIONS.toLocaleString('en')} vs 1 versions, fs`, '≤ 1.5×', 'list', '×', `${VERSIONS} / 1`),
-  ]
+  ].filter((r): r is Row => r !== undefined)
   printTable(`Fast paths: store (${ROUNDS} rounds; fs with fsync unless filling)`, rows)
   return rows
 }

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { resolve } from 'node:path'
 import { ClassicLevel, type BatchOperation } from 'classic-level'
 import {
@@ -9,18 +9,16 @@ import {
   type BackendManifest,
   type BlobRef,
   type BlobStore,
-  type CasOptions,
-  type JsonObject,
-  type ListDocsOptions,
   type ListedBlob,
   type ScratchStore,
   type MetadataStore,
   type SignalOptions,
   type StorageBackend,
-  type StoredDoc,
 } from '@omega/core'
 import { mapLevelError } from './errors.js'
 import { KeyedMutex } from './mutex.js'
+import { upperBound } from './key-range.js'
+import { LevelMeta } from './level-meta.js'
 
 /** Options of {@link LevelBackend}. */
 export interface LevelBackendOptions {
@@ -41,15 +39,16 @@ export interface LevelBackendOptions {
   readonly multithreading?: boolean
 }
 
-const META = 'm!'
 const BLOB = 'b!'
 const CHUNK = 'c!'
 const DEFAULT_CHUNK = 4 * 1024 * 1024
+/**
+ * Blobs of one chunk up to this size are read with a synchronous get: for a small model the
+ * thread-pool round trip of an async read costs more than the read (a sync read of 64 KiB from
+ * LevelDB's cache takes microseconds); larger ones stream asynchronously.
+ */
+const SYNC_READ_MAX = 64 * 1024
 
-interface MetaEntry {
-  r: string
-  d: JsonObject
-}
 interface BlobHeader {
   size: number
   id: string
@@ -58,11 +57,6 @@ interface BlobHeader {
   at?: number
 }
 
-/** The smallest string greater than every string that starts with `prefix`. */
-function upperBound(prefix: string): string {
-  const last = prefix.codePointAt(prefix.length - 1) ?? 0
-  return prefix.slice(0, prefix.length - 1) + String.fromCodePoint(last + 1)
-}
 
 /**
  * The embedded default backend (`level:<dir>`), on classic-level. One process opens a directory
@@ -214,6 +208,12 @@ class LevelBlobs implements BlobStore {
     throwIfAborted(options.signal)
     const header = await this.#header(sha256)
     if (!header) throw errors.notFound('blob', sha256)
+    if (header.chunks === 1 && header.size <= SYNC_READ_MAX) {
+      const chunk = this.db.getSync(chunkKey(header.id, 0), { valueEncoding: 'view' }) as Uint8Array | undefined
+      if (chunk === undefined) throw errors.notFound('chunk 0 of blob', sha256)
+      yield chunk
+      return
+    }
     // Chunks are fetched a few at a time with getMany: one native call for up to 16 MiB.
     for (let i = 0; i < header.chunks; i += 4) {
       throwIfAborted(options.signal)
@@ -252,7 +252,7 @@ class LevelBlobs implements BlobStore {
 
   async #header(sha256: string): Promise<BlobHeader | undefined> {
     if (!isSha256(sha256)) return undefined
-    return this.#known?.get(sha256) ?? ((await this.db.get(BLOB + sha256)) as BlobHeader | undefined)
+    return this.#known?.get(sha256) ?? (this.db.getSync(BLOB + sha256) as BlobHeader | undefined)
   }
 
   async #dropChunks(id: string, count: number): Promise<void> {
@@ -302,77 +302,4 @@ class LevelScratch implements ScratchStore {
 
 function chunkKey(id: string, index: number): string {
   return `${CHUNK}${id}!${String(index).padStart(10, '0')}`
-}
-
-class LevelMeta implements MetadataStore {
-  readonly #mutex = new KeyedMutex()
-  readonly #boot = randomBytes(6).toString('hex')
-  #seq = 0
-
-  constructor(readonly db: ClassicLevel<string, unknown>) {}
-
-  async get(key: string): Promise<StoredDoc | undefined> {
-    const entry = await this.#read(key)
-    return entry && { key, doc: entry.d, revision: entry.r }
-  }
-
-  /** The entry under `key`; E_INTEGRITY naming the key if its value is not a document entry. */
-  async #read(key: string): Promise<MetaEntry | undefined> {
-    const text = (await this.db.get(META + key, { valueEncoding: 'utf8' })) as string | undefined
-    if (text === undefined) return undefined
-    const entry = parseEntry(text)
-    if (typeof entry === 'string') throw errors.unreadableDocument(key, entry)
-    return entry
-  }
-
-  async put(key: string, doc: JsonObject, options: CasOptions): Promise<string> {
-    return await this.#mutex.run(key, async () => {
-      const current = await this.#read(key)
-      if ((current?.r ?? null) !== options.ifRevision) throw errors.conflict(key)
-      const revision = `${this.#boot}.${++this.#seq}`
-      await this.db.put(META + key, { r: revision, d: doc } satisfies MetaEntry)
-      return revision
-    })
-  }
-
-  async delete(key: string, options: { readonly ifRevision: string }): Promise<void> {
-    await this.#mutex.run(key, async () => {
-      const current = await this.#read(key)
-      if (!current) throw errors.notFound('document', key)
-      if (current.r !== options.ifRevision) throw errors.conflict(key)
-      await this.db.del(META + key)
-    })
-  }
-
-  async *listKeys(prefix: string, options: ListDocsOptions = {}): AsyncIterable<string> {
-    for await (const key of this.db.keys({ gte: META + prefix, lt: upperBound(META + prefix), reverse: options.reverse ?? false, limit: options.limit ?? -1 })) {
-      throwIfAborted(options.signal)
-      yield key.slice(META.length)
-    }
-  }
-
-  async *list(prefix: string, options: ListDocsOptions = {}): AsyncIterable<StoredDoc> {
-    const range = { gte: META + prefix, lt: upperBound(META + prefix), reverse: options.reverse ?? false, limit: options.limit ?? -1, valueEncoding: 'utf8' }
-    for await (const [key, value] of this.db.iterator(range)) {
-      throwIfAborted(options.signal)
-      const entry = parseEntry(value as string)
-      // One bad value must not fail the listing: it is yielded as unreadable (core skips it, fsck reports it).
-      if (typeof entry === 'string') yield { key: key.slice(META.length), doc: {}, revision: '', unreadable: entry }
-      else yield { key: key.slice(META.length), doc: entry.d, revision: entry.r }
-    }
-  }
-}
-
-/** A stored document entry, or why the stored value is not one. */
-function parseEntry(text: string): MetaEntry | string {
-  let entry: MetaEntry
-  try {
-    entry = JSON.parse(text) as MetaEntry
-  } catch (err) {
-    return `invalid JSON (${text.length} bytes): ${(err as Error).message}`
-  }
-  if (typeof entry !== 'object' || entry === null || typeof entry.r !== 'string' || typeof entry.d !== 'object' || entry.d === null || Array.isArray(entry.d)) {
-    return 'not a document entry (r and d expected)'
-  }
-  return entry
 }

@@ -6,6 +6,7 @@ import type {
   BackendManifest,
   BlobStore,
   CasOptions,
+  DocWrite,
   ListDocsOptions,
   MetadataStore,
   ScratchStore,
@@ -73,6 +74,10 @@ export class CheckedBackend implements StorageBackend {
         guardIter('list metadata', () => readable(meta.list(prefix, options), options?.includeUnreadable === true)),
       ...(meta.listKeys && {
         listKeys: (prefix: string, options?: ListDocsOptions): AsyncIterable<string> => guardIter('list metadata keys', () => meta.listKeys!(prefix, options)),
+      }),
+      ...(meta.update && {
+        update: (keys: readonly string[], fn: (current: ReadonlyMap<string, StoredDoc>) => Promise<readonly DocWrite[]> | readonly DocWrite[]) =>
+          guard('update metadata', () => meta.update!(keys, fn)),
       }),
     }
   }

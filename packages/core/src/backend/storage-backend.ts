@@ -81,6 +81,12 @@ export interface CasOptions {
   readonly ifRevision: string | null
 }
 
+/** One write of {@link MetadataStore.update}: `doc` stored under `key`, or `null` to delete it. */
+export interface DocWrite {
+  readonly key: string
+  readonly doc: JsonObject | null
+}
+
 /**
  * Immutable, content-addressed bytes (sha256, lowercase hex). A blob is invisible to users until a
  * metadata document refers to it; so an orphan blob is garbage, never corruption.
@@ -133,6 +139,17 @@ export interface MetadataStore {
    * document; without it, core uses `list`.
    */
   listKeys?(prefix: string, options?: ListDocsOptions): AsyncIterable<string>
+  /**
+   * Optional, for backends that one process owns and that can write several documents atomically
+   * (LevelDB): reads the documents under `keys` (absent ones are missing from the map; an
+   * unreadable one throws E_INTEGRITY naming it), then calls `fn` while no `put`, `delete` or
+   * `update` of this store writes any of `keys`, and applies the writes `fn` returns all at once,
+   * or none if `fn` throws (its error is rethrown) or the process dies. `fn` may write keys outside
+   * `keys`; those are atomic with the rest but not locked. Returns the new revisions in the order
+   * of the writes (`''` for a deletion). With it, core pins a blob and publishes the document that
+   * uses it in one write, and keeps a blob's holders as documents of their own.
+   */
+  update?(keys: readonly string[], fn: (current: ReadonlyMap<string, StoredDoc>) => Promise<readonly DocWrite[]> | readonly DocWrite[]): Promise<string[]>
 }
 
 /**

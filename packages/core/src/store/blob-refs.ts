@@ -1,6 +1,6 @@
 import { OmegaError } from '../errors.js'
 import type { JsonObject } from '../json.js'
-import type { StorageBackend, StoredDoc } from '../backend/storage-backend.js'
+import type { DocWrite, StorageBackend, StoredDoc } from '../backend/storage-backend.js'
 
 /**
  * Reference records: which commits hold each blob, so that a drop can delete bytes nothing uses
@@ -35,6 +35,14 @@ import type { StorageBackend, StoredDoc } from '../backend/storage-backend.js'
  * The interleaving that broke the old design (put finds the bytes present and skips writing;
  * a drop in another process deletes them; the put publishes) now ends with the put's `has` seeing
  * the bytes missing and writing them again before it publishes.
+ *
+ * Backends with `meta.update` (LevelDB) keep each holder as a document of its own,
+ * `#blobs/<2 hex>/<sha256>/<commit id>` (`{ at: <iso time> }`), written in the same atomic update
+ * that checks the record, so pinning bytes that 1,000 versions already hold costs what pinning
+ * new bytes does. Holder documents count only while their record exists (it stays `{ holders: {} }`
+ * while holders exist); the record's own `holders` are still read (records written before, or by
+ * hand). The protocol is the same: an update holds the record, so "no holder left" and the mark
+ * `deleting` are one atomic step.
  *
  * Timing assumption (the same as any lease): a deleter that crashed while `deleting` is taken over
  * after {@link DELETE_LEASE_MS}; a live deleter must not stall that long between its CAS and its
@@ -92,15 +100,69 @@ export function asRecord(doc: JsonObject): RefRecord {
   }
 }
 
+/** The key of a holder document (backends with `meta.update`). */
+export function holderKey(sha256: string, holder: string): string {
+  return `${refKey(sha256)}/${holder}`
+}
+
+/**
+ * The writes that add `holder` to the blob's record as read under `meta.update` (`record`
+ * undefined: absent), or undefined while the record is `deleting`. A new record clears holder
+ * documents a removed one left (they count only while their record exists).
+ */
+export async function pinWrites(backend: StorageBackend, sha256: string, holder: string, record: StoredDoc | undefined): Promise<DocWrite[] | undefined> {
+  if (record && asRecord(record.doc).deleting !== undefined) return undefined
+  const writes: DocWrite[] = []
+  if (!record) {
+    for await (const key of holderDocs(backend, sha256)) writes.push({ key, doc: null })
+    writes.push({ key: refKey(sha256), doc: { holders: {} } })
+  }
+  writes.push({ key: holderKey(sha256, holder), doc: { at: new Date().toISOString() } })
+  return writes
+}
+
+/** Waits for a deletion in progress (the record `deleting`) to end, finishing it once its lease ran out. */
+export async function awaitDeletion(backend: StorageBackend, sha256: string, record: StoredDoc, attempt: number): Promise<void> {
+  const deleting = asRecord(record.doc).deleting
+  if (deleting !== undefined && Date.now() - Date.parse(deleting) > DELETE_LEASE_MS) await finishDelete(backend, sha256, record.revision)
+  else await pause(attempt)
+}
+
+/** Keys of the blob's holder documents, at most `limit`. */
+async function* holderDocs(backend: StorageBackend, sha256: string, limit?: number): AsyncIterable<string> {
+  const prefix = `${refKey(sha256)}/`
+  const options = limit === undefined ? {} : { limit }
+  if (backend.meta.listKeys) yield* backend.meta.listKeys(prefix, options)
+  else for await (const entry of backend.meta.list(prefix, { ...options, includeUnreadable: true })) yield entry.key
+}
+
+/** True if the blob has a holder document besides those in `except`. */
+async function otherHolderDoc(backend: StorageBackend, sha256: string, except: ReadonlySet<string>): Promise<boolean> {
+  for await (const key of holderDocs(backend, sha256, except.size + 1)) if (!except.has(key)) return true
+  return false
+}
+
 /** Adds `holder` to the blob's record (creating it), waiting out a deletion in progress. */
 export async function pin(backend: StorageBackend, sha256: string, holder: string): Promise<void> {
   const key = refKey(sha256)
+  const update = backend.meta.update
   for (let attempt = 0; ; attempt++) {
+    if (update) {
+      const state: { blocked?: StoredDoc } = {}
+      await update([key], async (current) => {
+        const writes = await pinWrites(backend, sha256, holder, current.get(key))
+        if (writes) return writes
+        state.blocked = current.get(key)
+        return []
+      })
+      if (!state.blocked) return
+      await awaitDeletion(backend, sha256, state.blocked, attempt)
+      continue
+    }
     const current = await backend.meta.get(key)
     const record = current && asRecord(current.doc)
     if (current && record?.deleting !== undefined) {
-      if (Date.now() - Date.parse(record.deleting) > DELETE_LEASE_MS) await finishDelete(backend, sha256, current.revision)
-      else await pause(attempt)
+      await awaitDeletion(backend, sha256, current, attempt)
       continue
     }
     const holders = { ...(record?.holders ?? {}), [holder]: new Date().toISOString() }
@@ -121,11 +183,12 @@ export async function pin(backend: StorageBackend, sha256: string, holder: strin
  */
 export async function unpin(backend: StorageBackend, sha256: string, holder: string, keepBytes = false): Promise<void> {
   const key = refKey(sha256)
+  if (backend.meta.update) return await releaseHolders(backend, sha256, [holder], keepBytes, false)
   for (let attempt = 0; ; attempt++) {
     const current = await backend.meta.get(key)
     if (!current) return
     const record = asRecord(current.doc)
-    if (record.deleting !== undefined || !(holder in record.holders)) return
+    if (record.deleting !== undefined || !Object.hasOwn(record.holders, holder)) return
     const holders = { ...record.holders }
     delete holders[holder]
     const last = Object.keys(holders).length === 0
@@ -165,6 +228,10 @@ export async function deleteUnrecorded(backend: StorageBackend, sha256: string):
  * usual deletion if none is left. `current` is the record as fsck read it; a change since is left alone.
  */
 export async function dropHolders(backend: StorageBackend, sha256: string, current: StoredDoc, stale: readonly string[]): Promise<boolean> {
+  if (backend.meta.update) {
+    await releaseHolders(backend, sha256, stale, false, true)
+    return true
+  }
   const record = asRecord(current.doc)
   if (record.deleting !== undefined) {
     await finishDelete(backend, sha256, current.revision)
@@ -182,6 +249,75 @@ export async function dropHolders(backend: StorageBackend, sha256: string, curre
   }
   if (last) await finishDelete(backend, sha256, revision)
   return true
+}
+
+/**
+ * {@link unpin} and {@link dropHolders} where holders are documents (`meta.update`): in one
+ * update holding the record, removes the holders (documents and the record's own) and, if none is
+ * left, marks the record `deleting` (or, with `keepBytes`, deletes it); then the bytes go. A
+ * record found `deleting` is finished only with `finishDeleting` (fsck, which meets only deletions
+ * older than its grace period): a live deleter may still be about to delete the bytes.
+ */
+async function releaseHolders(backend: StorageBackend, sha256: string, holders: readonly string[], keepBytes: boolean, finishDeleting: boolean): Promise<void> {
+  const key = refKey(sha256)
+  const own = new Set(holders.map((h) => holderKey(sha256, h)))
+  const state: { finish?: number; revision?: string } = {}
+  const revisions = await backend.meta.update!([key, ...own], async (current) => {
+    const writes: DocWrite[] = [...own].filter((k) => current.has(k)).map((k) => ({ key: k, doc: null }))
+    const stored = current.get(key)
+    if (!stored) return writes
+    const record = asRecord(stored.doc)
+    if (record.deleting !== undefined) {
+      if (finishDeleting) state.revision = stored.revision
+      return []
+    }
+    const left = { ...record.holders }
+    for (const h of holders) delete left[h]
+    const changed = Object.keys(left).length !== Object.keys(record.holders).length
+    if (writes.length === 0 && !changed) return []
+    if (Object.keys(left).length > 0 || (await otherHolderDoc(backend, sha256, own))) return changed ? [...writes, { key, doc: { holders: left } }] : writes
+    if (keepBytes) return [...writes, { key, doc: null }]
+    state.finish = writes.length
+    return [...writes, { key, doc: { holders: left, deleting: new Date().toISOString() } }]
+  })
+  const revision = state.finish !== undefined ? revisions[state.finish] : state.revision
+  if (revision !== undefined) await finishDelete(backend, sha256, revision)
+}
+
+/**
+ * Every blob's reference record as fsck sees it, from a listing of {@link REF_PREFIX}: holder
+ * documents folded into their record's `holders` (a record missing while holder documents remain
+ * is reported with revision `''`).
+ */
+export class RecordListing {
+  readonly #records = new Map<string, StoredDoc>()
+  readonly #holders = new Map<string, Record<string, string>>()
+
+  /** Takes one listed entry under {@link REF_PREFIX}. */
+  add(entry: StoredDoc): void {
+    const rest = entry.key.slice(REF_PREFIX.length).split('/')
+    const sha = rest[1]
+    if (sha === undefined) return
+    if (rest.length === 2) {
+      this.#records.set(sha, entry)
+    } else if (rest.length === 3) {
+      const at = entry.doc.at
+      const list = this.#holders.get(sha) ?? {}
+      list[rest[2]!] = typeof at === 'string' ? at : new Date(0).toISOString()
+      this.#holders.set(sha, list)
+    }
+  }
+
+  /** sha256 → its record, with every holder in `holders`. */
+  records(): Map<string, StoredDoc> {
+    const out = new Map(this.#records)
+    for (const [sha, docs] of this.#holders) {
+      const stored = out.get(sha)
+      const record = stored ? asRecord(stored.doc) : { holders: {} }
+      out.set(sha, { key: refKey(sha), revision: stored?.revision ?? '', doc: { ...(stored?.doc ?? {}), holders: { ...record.holders, ...docs } } })
+    }
+    return out
+  }
 }
 
 async function finishDelete(backend: StorageBackend, sha256: string, revision: string): Promise<void> {

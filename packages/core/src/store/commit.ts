@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { OmegaError } from '../errors.js'
+import { OmegaError, errors } from '../errors.js'
 import type { JsonObject } from '../json.js'
 import { collectBytes, sha256Hex } from '../backend/hashing.js'
-import type { BlobRef, StorageBackend } from '../backend/storage-backend.js'
+import type { BlobRef, CasOptions, DocWrite, StorageBackend, StoredDoc } from '../backend/storage-backend.js'
 import type { PartRef } from '../backend/chunk-digests.js'
 import type { Artifacts, StoredArtifacts } from '../handler/handler.js'
-import { pin, unpin } from './blob-refs.js'
+import { awaitDeletion, deleteUnrecorded, pin, pinWrites, refKey, unpin } from './blob-refs.js'
 import { IO_CONCURRENCY, forEachLimit } from './pool.js'
 import type { MetadataDoc } from './metadata.js'
 
@@ -16,6 +16,16 @@ export interface WrittenParts {
   readonly sha256: string
   /** sha256 → the commit id that holds it in the blob's reference record (see blob-refs.ts). */
   readonly pins: Record<string, string>
+  /**
+   * Set where the backend has `meta.update`: publishes the document and pins the parts in one
+   * atomic write (the pins are not written before). Publish through {@link publishDoc}.
+   */
+  readonly publish?: (key: string, doc: JsonObject, options: CasOptions) => Promise<string>
+}
+
+/** The commit point of a put: writes `doc` under `key` with compare-and-set (and, where the backend can, the parts' pins with it). Returns the revision. */
+export async function publishDoc(backend: StorageBackend, written: WrittenParts, key: string, doc: JsonObject, options: CasOptions): Promise<string> {
+  return written.publish ? await written.publish(key, doc, options) : await backend.meta.put(key, doc, options)
 }
 
 /** Writes one named part as a blob during a commit. */
@@ -35,6 +45,9 @@ export async function commitWith<T>(
 ): Promise<T> {
   const commitId = randomUUID()
   const pins: Record<string, string> = {}
+  // With meta.update the pins are written with the document (publishPinned), so nothing is pinned before.
+  const sources = backend.meta.update ? new Map<string, Uint8Array | AsyncIterable<Uint8Array>>() : undefined
+  let pinned = false
   let published = false
   try {
     const parts: Record<string, PartRef> = {}
@@ -44,29 +57,89 @@ export async function commitWith<T>(
     await produce(async (name, source) => {
       order.push(name)
       let ref: PartRef = await backend.blobs.write(source, { signal })
-      if (pins[ref.sha256] === undefined) {
+      if (pins[ref.sha256] === undefined && sources) {
+        pins[ref.sha256] = commitId
+        sources.set(ref.sha256, source)
+      } else if (pins[ref.sha256] === undefined) {
         pins[ref.sha256] = commitId
         await pin(backend, ref.sha256, commitId)
         // A deleter may have removed these bytes between the write and the pin: write them again.
         if (!(await backend.blobs.has(ref.sha256))) {
-          if (!(source instanceof Uint8Array)) {
-            throw new OmegaError('E_CONFLICT', 'a concurrent drop deleted identical bytes while this put streamed them; nothing was stored, retry the put', {
-              details: { sha256: ref.sha256 },
-            })
-          }
+          if (!(source instanceof Uint8Array)) throw streamedAway(ref.sha256)
           ref = await backend.blobs.write(source, { signal })
         }
       }
       parts[name] = { sha256: ref.sha256, size: ref.size, ...(ref.chunks && { chunks: ref.chunks }) }
       return ref
     })
+    const publishWithPins = async (key: string, doc: JsonObject, options: CasOptions): Promise<string> => {
+      const revision = await publishPinned(backend, key, doc, options, commitId, sources!, signal)
+      pinned = true
+      return revision
+    }
     const ordered = Object.fromEntries(order.filter((name) => parts[name] !== undefined).map((name) => [name, parts[name]!]))
-    const value = await publish({ ...describeParts(ordered), pins })
+    const value = await publish({ ...describeParts(ordered), pins, ...(sources && { publish: publishWithPins }) })
     published = true
+    // A publish callback that wrote its document without publishDoc: pin now, late but not never.
+    if (sources && !pinned) for (const sha of sources.keys()) await pin(backend, sha, commitId)
     return value
   } finally {
-    if (!published) await releasePins(backend, pins)
+    if (!published && !sources) await releasePins(backend, pins)
+    // Nothing was pinned: bytes no record holds go (those another object holds stay).
+    if (!published && sources && !pinned) for (const sha of sources.keys()) await deleteUnrecorded(backend, sha).catch(() => undefined)
   }
+}
+
+/**
+ * {@link WrittenParts.publish}: one `meta.update` holding the document's key and the parts'
+ * reference records checks the compare-and-set, adds this commit's holder to each record, checks
+ * that the bytes are there, and writes the holders and the document at once. While the records
+ * are held no deletion of these bytes can start or be half done, so bytes found missing (deleted
+ * after this put wrote them) are written again first.
+ */
+async function publishPinned(
+  backend: StorageBackend,
+  key: string,
+  doc: JsonObject,
+  options: CasOptions,
+  holder: string,
+  sources: ReadonlyMap<string, Uint8Array | AsyncIterable<Uint8Array>>,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  const shas = [...sources.keys()]
+  for (let attempt = 0; ; attempt++) {
+    const state: { blocked?: { sha: string; record: StoredDoc } } = {}
+    const revisions = await backend.meta.update!([key, ...shas.map(refKey)], async (current) => {
+      if ((current.get(key)?.revision ?? null) !== options.ifRevision) throw errors.conflict(key)
+      const writes: DocWrite[] = []
+      for (const sha of shas) {
+        const record = current.get(refKey(sha))
+        const pinning = await pinWrites(backend, sha, holder, record)
+        if (!pinning) {
+          state.blocked = { sha, record: record! }
+          return []
+        }
+        writes.push(...pinning)
+        if (!(await backend.blobs.has(sha))) await rewrite(backend, sha, sources.get(sha)!, signal)
+      }
+      writes.push({ key, doc })
+      return writes
+    })
+    if (!state.blocked) return revisions.at(-1)!
+    await awaitDeletion(backend, state.blocked.sha, state.blocked.record, attempt)
+  }
+}
+
+/** Writes bytes again that a concurrent drop deleted after this put wrote them (a stream cannot be replayed: E_CONFLICT). */
+async function rewrite(backend: StorageBackend, sha256: string, source: Uint8Array | AsyncIterable<Uint8Array>, signal: AbortSignal | undefined): Promise<void> {
+  if (!(source instanceof Uint8Array)) throw streamedAway(sha256)
+  await backend.blobs.write(source, { signal })
+}
+
+function streamedAway(sha256: string): OmegaError {
+  return new OmegaError('E_CONFLICT', 'a concurrent drop deleted identical bytes while this put streamed them; nothing was stored, retry the put', {
+    details: { sha256 },
+  })
 }
 
 /** {@link commitWith} for artifacts whose parts are known up front. */

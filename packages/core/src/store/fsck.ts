@@ -2,7 +2,7 @@ import { OmegaError, errors, throwIfAborted } from '../errors.js'
 import type { JsonObject } from '../json.js'
 import type { BlobRef, ListedBlob, StorageBackend, StoredDoc } from '../backend/storage-backend.js'
 import { randomUUID } from 'node:crypto'
-import { REF_PREFIX, asRecord, deleteUnrecorded, dropHolders, markRefsComplete, pin, unpin } from './blob-refs.js'
+import { REF_PREFIX, RecordListing, asRecord, deleteUnrecorded, dropHolders, markRefsComplete, pin, unpin } from './blob-refs.js'
 import { pinsOf } from './commit.js'
 import { baseOf, updateBuilders } from './version-chain.js'
 import { IO_CONCURRENCY, forEachLimit } from './pool.js'
@@ -93,7 +93,7 @@ export async function fsck(backend: StorageBackend, options: FsckOptions = {}): 
   // 1. Documents: who uses which blob, and the reference records.
   const users = new Map<string, User[]>()
   const held = new Set<string>()
-  const records = new Map<string, StoredDoc>()
+  const refs = new RecordListing()
   const legacy: StoredDoc[] = []
   const chains = new VersionChains()
   for await (const entry of backend.meta.list('', { signal, includeUnreadable: true })) {
@@ -107,7 +107,7 @@ export async function fsck(backend: StorageBackend, options: FsckOptions = {}): 
       continue
     }
     if (entry.key.startsWith(REF_PREFIX)) {
-      records.set(entry.key.slice(entry.key.lastIndexOf('/') + 1), entry)
+      refs.add(entry)
       continue
     }
     if (chains.add(entry)) continue
@@ -123,6 +123,7 @@ export async function fsck(backend: StorageBackend, options: FsckOptions = {}): 
     for (const [sha, holder] of Object.entries(pinsOf(entry.doc as JsonObject))) held.add(`${sha} ${holder}`)
   }
 
+  const records = refs.records()
   // An unreadable document may reference any blob: while there is one, nothing is collected.
   const collect = !problems.some((p) => p.kind === 'bad-document')
 

@@ -5,7 +5,7 @@ import { parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
 import type { StoredDoc } from '../backend/storage-backend.js'
 import type { HandlerContext, StoreName } from '../handler/handler.js'
-import { commit, releaseDocs, storedArtifacts, type WrittenParts } from './commit.js'
+import { commit, publishDoc, releaseDocs, storedArtifacts, type WrittenParts } from './commit.js'
 import { metadataToJson, type Metadata, type MetadataDoc } from './metadata.js'
 import { DROP_CONCURRENCY, IO_CONCURRENCY, forEachLimit, limiter } from './pool.js'
 import { CAS_RETRIES, backoff, objectKey, type StoreContext } from './store-context.js'
@@ -102,7 +102,7 @@ export class ObjectStore {
       for (let attempt = 0; ; attempt++) {
         const doc = this.buildDoc(name, handler.kind, artifacts.kindMeta, written, current?.doc as unknown as MetadataDoc | undefined, options.attributes)
         try {
-          await this.ctx.backend.meta.put(key, metadataToJson(doc), { ifRevision: current?.revision ?? null })
+          await publishDoc(this.ctx.backend, written, key, metadataToJson(doc), { ifRevision: current?.revision ?? null })
           return { doc, replaced: current?.doc }
         } catch (err) {
           if (!OmegaError.is(err, 'E_CONFLICT') || attempt >= CAS_RETRIES) throw err
@@ -227,7 +227,7 @@ export class ObjectStore {
     const existing = await this.ctx.backend.meta.get(key)
     const meta = await commit(this.ctx.backend, artifacts, undefined, async (written) => {
       const doc = { ...this.buildDoc(name, source.kind, artifacts.kindMeta, written, undefined, undefined), attributes }
-      await this.ctx.backend.meta.put(key, metadataToJson(doc), { ifRevision: existing?.revision ?? null })
+      await publishDoc(this.ctx.backend, written, key, metadataToJson(doc), { ifRevision: existing?.revision ?? null })
       return doc
     })
     if (existing) await this.collect([existing.doc], meta)

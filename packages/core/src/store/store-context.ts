@@ -17,13 +17,30 @@ export interface StoreContext {
 }
 
 /**
- * Caches "which version is latest" per model key for single-process backends. A generation per key
+ * Caches "which version is latest" per model key for single-process backends, and where lookups
+ * of any backend start. A generation per key
  * makes it race-free: a lookup stores its answer only if no write invalidated the key meanwhile.
  */
 export class HeadCache {
   readonly #values = new Map<string, unknown>()
   readonly #generations = new Map<string, number>()
+  readonly #newest = new Map<string, { newest: number; hint?: number }>()
   #epoch = 0
+
+  /**
+   * The newest version number this instance last saw for a model key, on any backend: only where
+   * a lookup starts reading (it reads forward from there, as from a head hint), never trusted.
+   */
+  newest(key: string): { readonly newest: number; readonly hint?: number } | undefined {
+    return this.#newest.get(key)
+  }
+
+  /** Notes the newest version seen, and the head hint last read or written (kept if not given). */
+  noteNewest(key: string, newest: number, hint?: number): void {
+    if (this.#newest.size >= 65_536) this.#newest.clear()
+    const known = hint ?? this.#newest.get(key)?.hint
+    this.#newest.set(key, known === undefined ? { newest } : { newest, hint: known })
+  }
 
   /** Moves on every invalidation of any key: caches built on name resolution compare it. */
   get epoch(): number {

@@ -4,7 +4,7 @@ import { mergeAttributes, type JsonObject } from '../json.js'
 import { formatRef, isValidTag, parseName, type ParsedName } from '../names/name-grammar.js'
 import { validateName } from '../names/validate-name.js'
 import type { StoredDoc } from '../backend/storage-backend.js'
-import { commit, describeParts, pinsOf, type WrittenParts } from './commit.js'
+import { commit, describeParts, pinsOf, publishDoc, type WrittenParts } from './commit.js'
 import { baseOf, builderCount, buildersKey, chainCache, updateBuilders } from './version-chain.js'
 import { metadataToJson, type Metadata, type MetadataDoc } from './metadata.js'
 import { ObjectStore, alreadyExists, checkAttributes, type PutOptions } from './object-store.js'
@@ -53,6 +53,8 @@ export interface Head {
   readonly latest: VersionDoc | undefined
   /** Key of a version document newer than `latest` that cannot be parsed. */
   readonly unreadable?: string
+  /** The stored revision of `latest`'s document, where known: a cached head is checked against it. */
+  readonly revision?: string
 }
 
 /** How {@link VersionedStore.publishVersion} numbers the new version. */
@@ -481,10 +483,17 @@ export abstract class VersionedStore extends ObjectStore {
         parent: options.parent === undefined ? (head.latest?.version ?? null) : options.parent,
         ...options.extra,
       }
+      const key = this.key(name)
+      const generation = this.ctx.heads.generation(key)
       try {
-        await this.ctx.backend.meta.put(this.#versionKey(name, doc.version), metadataToJson(doc), { ifRevision: null })
+        const stored = metadataToJson(doc)
+        const revision = await publishDoc(this.ctx.backend, written, this.#versionKey(name, doc.version), stored, { ifRevision: null })
         // Any lookup that started before this write stored nothing (generation check) and later ones see it.
-        this.ctx.heads.invalidate(this.key(name))
+        this.ctx.heads.invalidate(key)
+        this.ctx.heads.noteNewest(key, doc.version)
+        // Where no other process writes, this is the head now, unless another write of the name
+        // (a put, drop or tag) invalidated it since this one started: the next put or get reads no listing.
+        if (!this.ctx.backend.supports.multiProcess) this.ctx.heads.set(key, generation + 1, { newest: doc.version, latest: stored as unknown as VersionDoc, revision } satisfies Head)
         return doc
       } catch (err) {
         if (!OmegaError.is(err, 'E_CONFLICT') || options.exact === true || attempt >= CAS_RETRIES) throw err
@@ -500,13 +509,43 @@ export abstract class VersionedStore extends ObjectStore {
    * document that cannot be parsed (then the latest version is that one, and reading it fails).
    */
   protected async head(name: string): Promise<Head> {
+    const cached = await this.#cachedHead(name)
+    if (cached) return cached
     if (this.ctx.backend.supports.orderedListing === true) return await this.#listedHead(name)
+    // Where this instance last saw the name (a put, a lookup), read forward from there like from
+    // the hint: a warm lookup reads the latest document and one past it, however many versions exist.
+    const key = this.key(name)
+    const seen = this.ctx.heads.newest(key)
+    const warm = seen === undefined ? undefined : await this.#hintedHead(name, seen.newest)
+    if (warm) {
+      // The stored hint is for other processes: moved as often as a lookup from it would move it.
+      const stale = seen!.hint === undefined || warm.newest - seen!.hint > HINT_STEPS
+      if (warm.newest >= HINT_FROM && stale) await this.#writeHint(name, warm.newest, await this.ctx.backend.meta.get(this.#headKey(name)).catch(() => undefined))
+      this.ctx.heads.noteNewest(key, warm.newest, warm.newest >= HINT_FROM && stale ? warm.newest : undefined)
+      return warm
+    }
     const hint = await this.ctx.backend.meta.get(this.#headKey(name)).catch(() => undefined)
-    const hinted = hint && (await this.#hintedHead(name, hint))
-    if (hinted) return hinted
-    const head = await this.#listedHead(name)
-    await this.#writeHint(name, head.newest, hint)
+    const from = hint?.doc.newest
+    const hinted = typeof from === 'number' ? await this.#hintedHead(name, from) : undefined
+    const moved = hinted ? hinted.newest - (from as number) > HINT_STEPS : true
+    const head = hinted ?? (await this.#listedHead(name))
+    if (moved) await this.#writeHint(name, head.newest, hint)
+    this.ctx.heads.noteNewest(key, head.newest, moved ? head.newest : (from as number))
     return head
+  }
+
+  /**
+   * The head this instance remembered (where no other process writes), if the latest version's
+   * document still has the remembered revision: one read instead of a listing, and a document
+   * changed behind the store's back (a test, a repair) is seen.
+   */
+  async #cachedHead(name: string): Promise<Head | undefined> {
+    if (this.ctx.backend.supports.multiProcess) return undefined
+    const hit = this.ctx.heads.get(this.key(name)) as Head | undefined
+    if (!hit?.latest || hit.revision === undefined) return undefined
+    const stored = await this.ctx.backend.meta.get(this.#versionKey(name, hit.latest.version)).catch(() => undefined)
+    if (!stored || stored.revision !== hit.revision) return undefined
+    return { newest: hit.newest, latest: stored.doc as unknown as VersionDoc, revision: stored.revision }
   }
 
   /**
@@ -517,9 +556,8 @@ export abstract class VersionedStore extends ObjectStore {
    * {@link HINT_STEPS} versions past it moves it. Undefined (list instead) without a usable hint,
    * or when the hint does not fit what is stored (the name was dropped and put again).
    */
-  async #hintedHead(name: string, hint: StoredDoc): Promise<Head | undefined> {
-    const from = hint.doc.newest
-    if (typeof from !== 'number' || !Number.isSafeInteger(from) || from < 1) return undefined
+  async #hintedHead(name: string, from: number): Promise<Head | undefined> {
+    if (!Number.isSafeInteger(from) || from < 1) return undefined
     const read = async (version: number): Promise<{ doc?: JsonObject; unreadable?: string } | undefined> => {
       const key = this.#versionKey(name, version)
       try {
@@ -537,7 +575,6 @@ export abstract class VersionedStore extends ObjectStore {
       newest++
       entry = next
     }
-    if (newest - from > HINT_STEPS) await this.#writeHint(name, newest, hint)
     let unreadable: string | undefined
     for (let version = newest; version >= 1 && newest - version <= HINT_STEPS; version--) {
       const e = version === newest ? entry : await read(version)
@@ -570,7 +607,7 @@ export abstract class VersionedStore extends ObjectStore {
         continue
       }
       newest ??= entry.doc.version as number
-      if (!isTombstone(entry.doc)) return { newest, latest: entry.doc as unknown as VersionDoc, ...(unreadable !== undefined && { unreadable }) }
+      if (!isTombstone(entry.doc)) return { newest, latest: entry.doc as unknown as VersionDoc, revision: entry.revision, ...(unreadable !== undefined && { unreadable }) }
     }
     const legacy = await this.#legacy(name)
     const latest = legacy && !(await this.ctx.backend.meta.get(this.#versionKey(name, 1))) ? this.#asLegacy(legacy.key, legacy.doc) : undefined
@@ -642,17 +679,14 @@ export abstract class VersionedStore extends ObjectStore {
     // Where another process could add a version, always ask the store.
     const cacheable = !this.ctx.backend.supports.multiProcess
     const key = this.key(name)
-    if (cacheable) {
-      const hit = this.ctx.heads.get(key) as VersionDoc | undefined
-      if (hit) return hit
-    }
     const generation = this.ctx.heads.generation(key)
-    const { latest, unreadable } = await this.head(name)
+    const head = await this.head(name)
+    const { latest, unreadable } = head
     if (unreadable !== undefined) {
       const err = errors.unreadableDocument(unreadable, 'its latest version document cannot be parsed')
       throw new OmegaError('E_INTEGRITY', `${this.noun} "${name}" in bucket "${this.bucket}": ${err.message}`, { details: { name, bucket: this.bucket, key: unreadable } })
     }
-    if (cacheable && latest) this.ctx.heads.set(key, generation, latest)
+    if (cacheable && latest) this.ctx.heads.set(key, generation, head)
     return latest
   }
 
