@@ -210,6 +210,25 @@ class FsBlobs implements BlobStore {
     }
   }
 
+  /** One open, one read (normally) and one close: no stat, the caller knows the size. */
+  async readInto(sha256: string, target: Uint8Array, options: SignalOptions = {}): Promise<number> {
+    throwIfAborted(options.signal)
+    const handle = await open(this.paths.blob(sha256), 'r').catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'ENOENT' ? errors.notFound('blob', sha256) : err
+    })
+    try {
+      let filled = 0
+      while (filled < target.byteLength) {
+        const { bytesRead } = await handle.read(target, filled, target.byteLength - filled, filled)
+        if (bytesRead === 0) break
+        filled += bytesRead
+      }
+      return filled
+    } finally {
+      await handle.close()
+    }
+  }
+
   async has(sha256: string): Promise<boolean> {
     return isSha256(sha256) && (await exists(this.paths.blob(sha256)))
   }

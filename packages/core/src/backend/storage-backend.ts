@@ -99,6 +99,16 @@ export interface BlobStore {
    * verify the hash; core's verified wrapper does, and throws E_INTEGRITY on a mismatch.
    */
   read(sha256: string, options?: SignalOptions): AsyncIterable<Uint8Array>
+  /**
+   * Optional: reads the blob from its start into `target`, at most `target.byteLength` bytes, and
+   * returns how many it read (fewer only when the blob is shorter). Throws E_NOT_FOUND if absent.
+   * Core reads the parts of one object into one buffer it allocates (one allocation instead of
+   * one per part, so less garbage collection) and verifies them there before any byte is handed
+   * out; it passes one byte more than it expects, so a longer blob is seen without a stat.
+   * Backends that can only hand out their own buffers (LevelDB values) omit it: core then keeps
+   * their buffers as they are rather than copy them.
+   */
+  readInto?(sha256: string, target: Uint8Array, options?: SignalOptions): Promise<number>
   /** True if the blob is stored and readable. */
   has(sha256: string): Promise<boolean>
   /** Removes the blob; a missing blob is not an error. Core calls it only for unreferenced blobs. */
