@@ -79,6 +79,10 @@ if (what === 'get') {
     await new Promise((r) => setTimeout(r, Number(process.env.PAUSE)))
   }
   const t = await profiled(() => time(() => om.datasets.drop('victims/*')))
+  if (process.env.PAUSE) {
+    console.log(`dropped in ${t.toFixed(0)} ms; detach strace now`)
+    await new Promise((r) => setTimeout(r, 2000))
+  }
   const left = (await om.datasets.list('victims/*')).length
   const others = (await om.datasets.list('other/*')).length
   await om.close()

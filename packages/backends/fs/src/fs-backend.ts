@@ -234,7 +234,10 @@ class FsBlobs implements BlobStore {
   }
 
   async delete(sha256: string): Promise<void> {
-    await rm(this.paths.blob(sha256), { force: true })
+    // A blob is a plain file: one unlink(2) (rm() would lstat first).
+    await unlink(this.paths.blob(sha256)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err
+    })
   }
 
   async *list(options: SignalOptions = {}): AsyncIterable<ListedBlob> {
