@@ -31,6 +31,7 @@ export type {
   SignalOptions,
   ListDocsOptions,
   CasOptions,
+  DeleteDocOptions,
   BackendFactory,
 } from './backend/storage-backend.js'
 export { MemoryBackend, memoryBackendFactory } from './backend/memory-backend.js'

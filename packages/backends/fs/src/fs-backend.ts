@@ -11,6 +11,7 @@ import {
   type BlobRef,
   type BlobStore,
   type CasOptions,
+  type DeleteDocOptions,
   type JsonObject,
   type ListDocsOptions,
   type MetadataStore,
@@ -51,7 +52,7 @@ export class FsBackend implements StorageBackend {
   static readonly SCHEME = 'fs'
   readonly scheme = FsBackend.SCHEME
   readonly location: string
-  readonly supports: BackendManifest = { permanence: true, multiProcess: true, multiThread: true }
+  readonly supports: BackendManifest = { permanence: true, multiProcess: true, multiThread: true, exclusiveDelete: true }
   readonly blobs: BlobStore
   readonly meta: MetadataStore
   readonly scratch: ScratchStore
@@ -320,12 +321,14 @@ class FsMeta implements MetadataStore {
     return rev
   }
 
-  async delete(key: string, options: { readonly ifRevision: string }): Promise<void> {
+  async delete(key: string, options: DeleteDocOptions): Promise<void> {
     const path = this.paths.meta(key)
     await withFileLock(path, async () => {
       const current = await this.#current(key)
       if (!current) throw errors.notFound('document', key)
       if (current.file.rev !== options.ifRevision) throw errors.conflict(key)
+      // Under the lock: a writer of this key waits for it, and a create fails while the file is there.
+      await options.before?.()
       await unlink(current.path)
       await this.#removePlain(key)
       await this.paths.syncDir(dirname(current.path))

@@ -10,6 +10,7 @@ import {
   type BlobRef,
   type BlobStore,
   type CasOptions,
+  type DeleteDocOptions,
   type JsonObject,
   type ListDocsOptions,
   type ListedBlob,
@@ -86,7 +87,7 @@ export class LevelBackend implements StorageBackend {
     this.location = resolve(directory)
     this.#chunkSize = options.chunkSize ?? DEFAULT_CHUNK
     const multithreading = options.multithreading ?? false
-    this.supports = { permanence: true, multiProcess: false, multiThread: multithreading, orderedListing: true }
+    this.supports = { permanence: true, multiProcess: false, multiThread: multithreading, orderedListing: true, exclusiveDelete: true }
     // Snappy is off: blob chunks (Arrow buffers, model weights) rarely compress and metadata is small.
     this.#db = new ClassicLevel<string, unknown>(this.location, {
       keyEncoding: 'utf8',
@@ -335,11 +336,13 @@ class LevelMeta implements MetadataStore {
     })
   }
 
-  async delete(key: string, options: { readonly ifRevision: string }): Promise<void> {
+  async delete(key: string, options: DeleteDocOptions): Promise<void> {
     await this.#mutex.run(key, async () => {
       const current = await this.#read(key)
       if (!current) throw errors.notFound('document', key)
       if (current.r !== options.ifRevision) throw errors.conflict(key)
+      // Under the key's mutex (LevelDB admits one process): no put or create of this key runs meanwhile.
+      await options.before?.()
       await this.db.del(META + key)
     })
   }

@@ -6,6 +6,7 @@ import type {
   BackendManifest,
   BlobStore,
   CasOptions,
+  DeleteDocOptions,
   ListDocsOptions,
   MetadataStore,
   ScratchStore,
@@ -97,7 +98,7 @@ export class CheckedBackend implements StorageBackend {
     this.meta = {
       get: (key: string) => guard('read metadata', () => meta.get(key)),
       put: (key: string, doc: JsonObject, options: CasOptions) => guard('write metadata', () => meta.put(key, doc, options)),
-      delete: (key: string, options: { readonly ifRevision: string }) => guard('delete metadata', () => meta.delete(key, options)),
+      delete: (key: string, options: DeleteDocOptions) => guard('delete metadata', () => meta.delete(key, options)),
       list: (prefix: string, options?: ListDocsOptions): AsyncIterable<StoredDoc> =>
         guardIter('list metadata', () => readable(meta.list(prefix, options), options?.includeUnreadable === true)),
       ...(meta.listKeys && {

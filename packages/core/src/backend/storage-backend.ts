@@ -18,6 +18,15 @@ export interface BackendManifest {
    * head hint document per name so as not to list every version. Absent means false.
    */
   readonly orderedListing?: boolean
+  /**
+   * Optional: `meta.delete(key, { ifRevision, before })` runs `before` after the revision matched
+   * and before the document goes, while no other writer of that key (in any process) can change
+   * or create it (fs: the document's lock file; LevelDB: its per-key mutex). Core then deletes a
+   * blob whose last holder goes in one step under its reference record's exclusion, instead of
+   * marking the record `deleting` first (one compare-and-set less per blob). Absent means false,
+   * and core never passes `before`.
+   */
+  readonly exclusiveDelete?: boolean
 }
 
 /** Cancellation for long-running calls. An already-aborted signal rejects before any work. */
@@ -74,6 +83,18 @@ export interface ListDocsOptions extends SignalOptions {
   readonly limit?: number
   /** Core only: also yield unreadable documents (see {@link StoredDoc.unreadable}). Backends always yield them. */
   readonly includeUnreadable?: boolean
+}
+
+/** Options of {@link MetadataStore.delete}. */
+export interface DeleteDocOptions {
+  /** Deletes only if the stored revision equals this. */
+  readonly ifRevision: string
+  /**
+   * Only for backends with {@link BackendManifest.exclusiveDelete}: runs once the revision matched,
+   * before the document is deleted, while no other writer can change or create the document. If
+   * it throws, the document stays and the error is the delete's.
+   */
+  readonly before?: () => Promise<void>
 }
 
 /** Options of {@link MetadataStore.put}: the revision the caller read, or null for "only if absent". */
@@ -133,7 +154,7 @@ export interface MetadataStore {
    */
   put(key: string, doc: JsonObject, options: CasOptions): Promise<string>
   /** Deletes only if the stored revision equals `ifRevision`, else E_CONFLICT (E_NOT_FOUND if absent). */
-  delete(key: string, options: { readonly ifRevision: string }): Promise<void>
+  delete(key: string, options: DeleteDocOptions): Promise<void>
   /** Documents whose key starts with `prefix`, in ascending (or, with `reverse`, descending) key order. */
   list(prefix: string, options?: ListDocsOptions): AsyncIterable<StoredDoc>
   /**
