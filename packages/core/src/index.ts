@@ -32,6 +32,7 @@ export type {
   ListDocsOptions,
   CasOptions,
   DocWrite,
+  DeleteDocOptions,
   BackendFactory,
 } from './backend/storage-backend.js'
 export { MemoryBackend, memoryBackendFactory } from './backend/memory-backend.js'

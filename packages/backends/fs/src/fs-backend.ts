@@ -1,28 +1,24 @@
 import { randomUUID } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import {
-  HashingReader,
   errors,
   isSha256,
   throwIfAborted,
   type BackendManifest,
-  type BlobRef,
   type BlobStore,
   type CasOptions,
+  type DeleteDocOptions,
   type JsonObject,
   type ListDocsOptions,
   type MetadataStore,
-  type SignalOptions,
   type StorageBackend,
   type StoredDoc,
-  type ListedBlob,
   type ScratchStore,
 } from '@omega/core'
+import { FsBlobs } from './fs-blobs.js'
 import { withFileLock } from './fs-lock.js'
 import { FsScratch } from './fs-scratch.js'
-import { readWhole } from './read-whole.js'
 import { Unreadable, ifTooLong, readDoc, readDocFile, type FileDoc } from './doc-file.js'
 import { decodeSegment, encodeKey, encodePlainKey, encodeSegment, keptDirectories } from './key-path.js'
 
@@ -51,7 +47,7 @@ export class FsBackend implements StorageBackend {
   static readonly SCHEME = 'fs'
   readonly scheme = FsBackend.SCHEME
   readonly location: string
-  readonly supports: BackendManifest = { permanence: true, multiProcess: true, multiThread: true }
+  readonly supports: BackendManifest = { permanence: true, multiProcess: true, multiThread: true, exclusiveDelete: true }
   readonly blobs: BlobStore
   readonly meta: MetadataStore
   readonly scratch: ScratchStore
@@ -88,7 +84,8 @@ export class FsBackend implements StorageBackend {
   async close(): Promise<void> {}
 }
 
-class Paths {
+/** Where things are in the store directory, and the atomic-write steps every writer uses. */
+export class Paths {
   constructor(
     readonly root: string,
     readonly fsync: boolean,
@@ -155,78 +152,6 @@ class Paths {
       await handle.sync()
     } finally {
       await handle.close()
-    }
-  }
-}
-
-class FsBlobs implements BlobStore {
-  constructor(readonly paths: Paths) {}
-
-  async write(source: Uint8Array | AsyncIterable<Uint8Array>, options: SignalOptions = {}): Promise<BlobRef> {
-    throwIfAborted(options.signal)
-    const tmp = this.paths.temp()
-    const hasher = new HashingReader()
-    const handle = await open(tmp, 'w')
-    let closed = false
-    try {
-      for await (const chunk of hasher.pipe(source, options.signal)) await handle.write(chunk)
-      if (this.paths.fsync) await handle.sync()
-      await handle.close()
-      closed = true
-      const sha256 = hasher.digest()
-      const target = this.paths.blob(sha256)
-      if (await exists(target)) {
-        await unlink(tmp)
-      } else {
-        await mkdir(dirname(target), { recursive: true })
-        await rename(tmp, target)
-        await this.paths.syncDir(dirname(target))
-      }
-      return { sha256, size: hasher.size }
-    } catch (err) {
-      if (!closed) await handle.close().catch(() => undefined)
-      await unlink(tmp).catch(() => undefined)
-      throw err
-    }
-  }
-
-  async *read(sha256: string, options: SignalOptions = {}): AsyncIterable<Uint8Array> {
-    throwIfAborted(options.signal)
-    const path = this.paths.blob(sha256)
-    try {
-      // Blobs up to 64 MiB (dataset parts, most models) are read whole; larger ones stream.
-      const whole = await readWhole(path)
-      if (whole) {
-        yield whole
-        return
-      }
-      for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) {
-        throwIfAborted(options.signal)
-        yield chunk as Buffer
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw errors.notFound('blob', sha256)
-      throw err
-    }
-  }
-
-  async has(sha256: string): Promise<boolean> {
-    return isSha256(sha256) && (await exists(this.paths.blob(sha256)))
-  }
-
-  async delete(sha256: string): Promise<void> {
-    await rm(this.paths.blob(sha256), { force: true })
-  }
-
-  async *list(options: SignalOptions = {}): AsyncIterable<ListedBlob> {
-    const root = join(this.paths.root, 'blobs')
-    for (const shard of await readdir(root).catch(() => [] as string[])) {
-      for (const name of await readdir(join(root, shard)).catch(() => [] as string[])) {
-        throwIfAborted(options.signal)
-        if (!isSha256(name)) continue
-        const s = await stat(join(root, shard, name)).catch(() => undefined)
-        if (s) yield { sha256: name, size: s.size, modifiedAt: s.mtimeMs }
-      }
     }
   }
 }
@@ -298,12 +223,14 @@ class FsMeta implements MetadataStore {
     return rev
   }
 
-  async delete(key: string, options: { readonly ifRevision: string }): Promise<void> {
+  async delete(key: string, options: DeleteDocOptions): Promise<void> {
     const path = this.paths.meta(key)
     await withFileLock(path, async () => {
       const current = await this.#current(key)
       if (!current) throw errors.notFound('document', key)
       if (current.file.rev !== options.ifRevision) throw errors.conflict(key)
+      // Under the lock: a writer of this key waits for it, and a create fails while the file is there.
+      await options.before?.()
       await unlink(current.path)
       await this.#removePlain(key)
       await this.paths.syncDir(dirname(current.path))
@@ -390,8 +317,4 @@ class FsMeta implements MetadataStore {
 /** For a hashed (truncated) segment: could the full segment start with `partial`? */
 function compatible(knownPrefix: string, partial: string): boolean {
   return knownPrefix.startsWith(partial) || partial.startsWith(knownPrefix)
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await stat(path).then(() => true, () => false)
 }

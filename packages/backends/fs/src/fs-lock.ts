@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync, readlinkSync } from 'node:fs'
-import { link, open, readFile, unlink, type FileHandle } from 'node:fs/promises'
+import { link, open, readFile, stat, unlink, type FileHandle } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { threadId } from 'node:worker_threads'
 import { OmegaError } from '@omega/core'
@@ -173,17 +173,9 @@ export async function withFileLock<T>(
   } finally {
     clearInterval(timer)
     await lockFile.close().catch(() => undefined)
-    // Only a lease-expired lock (a holder stalled for leaseMs) can have been replaced: leave that one alone.
-    const current = await open(lockPath, 'r').then(
-      async (h) => {
-        try {
-          return (await h.stat()).ino
-        } finally {
-          await h.close()
-        }
-      },
-      () => undefined,
-    )
+    // Only a lease-expired lock (a holder stalled for leaseMs) can have been replaced: leave that
+    // one alone. One stat(2) of the path tells (lock files are plain files, never links).
+    const current = await stat(lockPath).then((st) => st.ino, () => undefined)
     if (current === ino || ino === undefined) await unlink(lockPath).catch(() => undefined)
     held.delete(owner.token)
   }

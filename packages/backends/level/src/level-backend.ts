@@ -80,7 +80,7 @@ export class LevelBackend implements StorageBackend {
     this.location = resolve(directory)
     this.#chunkSize = options.chunkSize ?? DEFAULT_CHUNK
     const multithreading = options.multithreading ?? false
-    this.supports = { permanence: true, multiProcess: false, multiThread: multithreading, orderedListing: true }
+    this.supports = { permanence: true, multiProcess: false, multiThread: multithreading, orderedListing: true, exclusiveDelete: true }
     // Snappy is off: blob chunks (Arrow buffers, model weights) rarely compress and metadata is small.
     this.#db = new ClassicLevel<string, unknown>(this.location, {
       keyEncoding: 'utf8',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { ClassicLevel } from 'classic-level'
-import { errors, throwIfAborted, type CasOptions, type DocWrite, type JsonObject, type ListDocsOptions, type MetadataStore, type StoredDoc } from '@omega/core'
+import { errors, throwIfAborted, type CasOptions, type DeleteDocOptions, type DocWrite, type JsonObject, type ListDocsOptions, type MetadataStore, type StoredDoc } from '@omega/core'
 import { KeyedMutex } from './mutex.js'
 import { upperBound } from './key-range.js'
 
@@ -49,11 +49,13 @@ export class LevelMeta implements MetadataStore {
     })
   }
 
-  async delete(key: string, options: { readonly ifRevision: string }): Promise<void> {
+  async delete(key: string, options: DeleteDocOptions): Promise<void> {
     await this.#mutex.run(key, async () => {
       const current = await this.#read(key)
       if (!current) throw errors.notFound('document', key)
       if (current.r !== options.ifRevision) throw errors.conflict(key)
+      // Under the key's mutex (LevelDB admits one process): no put, create or update of this key runs meanwhile.
+      await options.before?.()
       await this.db.del(META + key)
     })
   }

@@ -1,12 +1,13 @@
 import { OmegaError, errors, throwIfAborted } from '../errors.js'
 import type { JsonObject } from '../json.js'
 import { LEAF_SIZE, LeafHasher, integrityError, partRef, verifyChunks, xxh64Checksum, type ChunkDigests, type PartRef } from './chunk-digests.js'
-import { HashingReader } from './hashing.js'
+import { HashingReader, collectBytes } from './hashing.js'
 import type {
   BackendManifest,
   BlobStore,
   CasOptions,
   DocWrite,
+  DeleteDocOptions,
   ListDocsOptions,
   MetadataStore,
   ScratchStore,
@@ -23,10 +24,24 @@ export interface VerifiedReadOptions extends SignalOptions {
   readonly chunks?: ChunkDigests
 }
 
+/** Options of {@link CheckedBlobStore.readVerifiedInto}: the recorded size is required. */
+export interface VerifiedReadIntoOptions extends VerifiedReadOptions {
+  readonly size: number
+}
+
 /** The blob half as core sees it: writes also record chunk digests, reads verify them. */
 export interface CheckedBlobStore extends BlobStore {
   write(source: Uint8Array | AsyncIterable<Uint8Array>, options?: SignalOptions): Promise<PartRef>
   read(sha256: string, options?: VerifiedReadOptions): AsyncIterable<Uint8Array>
+  /**
+   * Present when the backend implements {@link BlobStore.readInto}: reads the blob into `target`
+   * (at least `size + 1` bytes, so a longer blob is seen) and returns the first `size` bytes of it
+   * once every chunk matched its record, or the whole blob its sha256. Nothing of a blob that
+   * fails is returned; `target` then holds unverified bytes the caller must drop.
+   *
+   * @throws {OmegaError} E_INTEGRITY (mismatch, other length), E_NOT_FOUND
+   */
+  readVerifiedInto?(sha256: string, target: Uint8Array, options: VerifiedReadIntoOptions): Promise<Uint8Array>
 }
 
 /**
@@ -62,6 +77,21 @@ export class CheckedBackend implements StorageBackend {
           const { size, chunks, signal } = options ?? {}
           return size !== undefined && chunks !== undefined ? verifyChunks(sha256, size, chunks, source, signal) : verified(sha256, size, source, signal)
         }),
+      ...(blobs.readInto && {
+        readVerifiedInto: (sha256: string, target: Uint8Array, options: VerifiedReadIntoOptions): Promise<Uint8Array> =>
+          guard('read a blob', async () => {
+            const { size, chunks, signal } = options
+            throwIfAborted(signal)
+            if (target.byteLength <= size) throw errors.invalidArgument(`readVerifiedInto needs room for ${size + 1} bytes (got ${target.byteLength})`)
+            const read = await blobs.readInto!(sha256, target, signal ? { signal } : undefined)
+            if (read > size) throw integrityError(sha256, `is longer than its recorded ${size} bytes`)
+            // The same checks as a streamed read, over the one piece that was read: every chunk is
+            // verified before the bytes are returned, and the result is a view of `target`.
+            const piece = target.subarray(0, read)
+            const source = chunks !== undefined ? verifyChunks(sha256, size, chunks, once(piece), signal) : verified(sha256, size, once(piece), signal)
+            return await collectBytes(source)
+          }),
+      }),
       has: (sha256: string) => guard('check a blob', () => blobs.has(sha256)),
       delete: (sha256: string) => guard('delete a blob', () => blobs.delete(sha256)),
       list: (options?: SignalOptions) => guardIter('list blobs', () => blobs.list(options)),
@@ -69,7 +99,7 @@ export class CheckedBackend implements StorageBackend {
     this.meta = {
       get: (key: string) => guard('read metadata', () => meta.get(key)),
       put: (key: string, doc: JsonObject, options: CasOptions) => guard('write metadata', () => meta.put(key, doc, options)),
-      delete: (key: string, options: { readonly ifRevision: string }) => guard('delete metadata', () => meta.delete(key, options)),
+      delete: (key: string, options: DeleteDocOptions) => guard('delete metadata', () => meta.delete(key, options)),
       list: (prefix: string, options?: ListDocsOptions): AsyncIterable<StoredDoc> =>
         guardIter('list metadata', () => readable(meta.list(prefix, options), options?.includeUnreadable === true)),
       ...(meta.listKeys && {
@@ -141,6 +171,11 @@ export class CheckedBackend implements StorageBackend {
       throw OmegaError.is(err) ? err : errors.backend(this.location, op, err)
     }
   }
+}
+
+/** One piece as a stream, for the verifiers. */
+async function* once(piece: Uint8Array): AsyncIterable<Uint8Array> {
+  yield piece
 }
 
 /** Skips unreadable documents unless asked for: one torn document must not fail a whole listing. */

@@ -18,6 +18,15 @@ export interface BackendManifest {
    * head hint document per name so as not to list every version. Absent means false.
    */
   readonly orderedListing?: boolean
+  /**
+   * Optional: `meta.delete(key, { ifRevision, before })` runs `before` after the revision matched
+   * and before the document goes, while no other writer of that key (in any process) can change
+   * or create it (fs: the document's lock file; LevelDB: its per-key mutex). Core then deletes a
+   * blob whose last holder goes in one step under its reference record's exclusion, instead of
+   * marking the record `deleting` first (one compare-and-set less per blob). Absent means false,
+   * and core never passes `before`.
+   */
+  readonly exclusiveDelete?: boolean
 }
 
 /** Cancellation for long-running calls. An already-aborted signal rejects before any work. */
@@ -76,6 +85,18 @@ export interface ListDocsOptions extends SignalOptions {
   readonly includeUnreadable?: boolean
 }
 
+/** Options of {@link MetadataStore.delete}. */
+export interface DeleteDocOptions {
+  /** Deletes only if the stored revision equals this. */
+  readonly ifRevision: string
+  /**
+   * Only for backends with {@link BackendManifest.exclusiveDelete}: runs once the revision matched,
+   * before the document is deleted, while no other writer can change or create the document. If
+   * it throws, the document stays and the error is the delete's.
+   */
+  readonly before?: () => Promise<void>
+}
+
 /** Options of {@link MetadataStore.put}: the revision the caller read, or null for "only if absent". */
 export interface CasOptions {
   readonly ifRevision: string | null
@@ -105,6 +126,16 @@ export interface BlobStore {
    * verify the hash; core's verified wrapper does, and throws E_INTEGRITY on a mismatch.
    */
   read(sha256: string, options?: SignalOptions): AsyncIterable<Uint8Array>
+  /**
+   * Optional: reads the blob from its start into `target`, at most `target.byteLength` bytes, and
+   * returns how many it read (fewer only when the blob is shorter). Throws E_NOT_FOUND if absent.
+   * Core reads the parts of one object into one buffer it allocates (one allocation instead of
+   * one per part, so less garbage collection) and verifies them there before any byte is handed
+   * out; it passes one byte more than it expects, so a longer blob is seen without a stat.
+   * Backends that can only hand out their own buffers (LevelDB values) omit it: core then keeps
+   * their buffers as they are rather than copy them.
+   */
+  readInto?(sha256: string, target: Uint8Array, options?: SignalOptions): Promise<number>
   /** True if the blob is stored and readable. */
   has(sha256: string): Promise<boolean>
   /** Removes the blob; a missing blob is not an error. Core calls it only for unreferenced blobs. */
@@ -129,7 +160,7 @@ export interface MetadataStore {
    */
   put(key: string, doc: JsonObject, options: CasOptions): Promise<string>
   /** Deletes only if the stored revision equals `ifRevision`, else E_CONFLICT (E_NOT_FOUND if absent). */
-  delete(key: string, options: { readonly ifRevision: string }): Promise<void>
+  delete(key: string, options: DeleteDocOptions): Promise<void>
   /** Documents whose key starts with `prefix`, in ascending (or, with `reverse`, descending) key order. */
   list(prefix: string, options?: ListDocsOptions): AsyncIterable<StoredDoc>
   /**

@@ -21,6 +21,12 @@ export interface StoredArtifacts {
   readonly partNames: readonly string[]
   /** The part's bytes, verified against its sha256 (E_INTEGRITY otherwise). */
   bytes(part: string): Promise<Uint8Array>
+  /**
+   * Optional: the bytes of several parts, verified, in the order asked. Where the backend can read
+   * into a given buffer (fs), they are views of one buffer read for all of them (one allocation
+   * for a whole table instead of one per part), which the result keeps alive as long as any view.
+   */
+  bytesMany?(parts: readonly string[]): Promise<Uint8Array[]>
   /** The part's bytes as a stream; each chunk is verified before it is delivered. */
   stream(part: string): AsyncIterable<Uint8Array>
   /** The part's recorded size in bytes. */

@@ -47,6 +47,18 @@ import type { DocWrite, StorageBackend, StoredDoc } from '../backend/storage-bac
  * Timing assumption (the same as any lease): a deleter that crashed while `deleting` is taken over
  * after {@link DELETE_LEASE_MS}; a live deleter must not stall that long between its CAS and its
  * byte deletion.
+ *
+ * Backends whose delete can run a step while excluding every other writer of the key
+ * (`supports.exclusiveDelete`: fs's lock file, LevelDB's per-key mutex) release a last holder in
+ * one step: `meta.delete(record, { ifRevision, before: delete the bytes })`. Why that is as safe:
+ * while the bytes go, the record still exists and still lists exactly the holder being removed;
+ * a pin needs a compare-and-set on it (which waits for the exclusion and then fails, the record
+ * having changed) or a create (which fails while the record exists). So no pin lands between the
+ * check and the deletion, and a pin after it creates a new record, whose `has` sees the bytes gone
+ * and writes them again. A crash after the bytes went and before the record did leaves a record
+ * naming a holder whose document is already gone (it was unpublished, and on fs synced, before
+ * any unpin): the next pin of those bytes adds itself and rewrites them (`has`), and fsck removes
+ * the stale holder. No visible document ever refers to deleted bytes.
  */
 export const REF_PREFIX = '#blobs/'
 
@@ -195,6 +207,12 @@ export async function unpin(backend: StorageBackend, sha256: string, holder: str
     try {
       if (last && keepBytes) {
         await backend.meta.delete(key, { ifRevision: current.revision })
+        return
+      }
+      if (last && backend.supports.exclusiveDelete === true) {
+        // One step instead of mark-deleting, delete, remove: the bytes go while the backend holds
+        // the record's write exclusion with this holder the last one (see the note above).
+        await backend.meta.delete(key, { ifRevision: current.revision, before: () => backend.blobs.delete(sha256) })
         return
       }
       const revision = await backend.meta.put(key, last ? { holders, deleting: new Date().toISOString() } : { holders }, { ifRevision: current.revision })

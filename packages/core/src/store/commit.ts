@@ -4,6 +4,7 @@ import type { JsonObject } from '../json.js'
 import { collectBytes, sha256Hex } from '../backend/hashing.js'
 import type { BlobRef, CasOptions, DocWrite, StorageBackend, StoredDoc } from '../backend/storage-backend.js'
 import type { PartRef } from '../backend/chunk-digests.js'
+import type { CheckedBlobStore } from '../backend/checked-backend.js'
 import type { Artifacts, StoredArtifacts } from '../handler/handler.js'
 import { awaitDeletion, deleteUnrecorded, pin, pinWrites, refKey, unpin } from './blob-refs.js'
 import { IO_CONCURRENCY, forEachLimit } from './pool.js'
@@ -215,26 +216,99 @@ export function storedArtifacts(backend: StorageBackend, meta: MetadataDoc, sign
     const options = { signal, size: r.size, ...(r.chunks && { chunks: r.chunks }) }
     return namedIntegrity(meta.name, part, backend.blobs.read(r.sha256, options as { signal?: AbortSignal }))
   }
+  const missing = (part: string) => (err: unknown): never => {
+    if (OmegaError.is(err, 'E_NOT_FOUND')) {
+      throw new OmegaError('E_INTEGRITY', `a blob of "${meta.name}" is missing from the store; put the object again`, {
+        cause: err,
+        details: { name: meta.name, part },
+      })
+    }
+    throw err
+  }
+  const bytes = async (part: string): Promise<Uint8Array> => await collectBytes(stream(part)).catch(missing(part))
+  const blobs = backend.blobs as Partial<CheckedBlobStore>
+  const readInto = blobs.readVerifiedInto?.bind(blobs)
   return {
     name: meta.name,
     kindMeta: meta.kindMeta,
     partNames: Object.keys(meta.parts),
     stream,
-    bytes: async (part) => {
-      try {
-        return await collectBytes(stream(part))
-      } catch (err) {
-        if (OmegaError.is(err, 'E_NOT_FOUND')) {
-          throw new OmegaError('E_INTEGRITY', `a blob of "${meta.name}" is missing from the store; put the object again`, {
-            cause: err,
-            details: { name: meta.name, part },
-          })
-        }
-        throw err
-      }
-    },
+    bytes,
+    // Only where the backend reads into a given buffer: elsewhere its own buffers are kept as they are.
+    ...(readInto && {
+      bytesMany: async (parts: readonly string[]) =>
+        await readPartsInto(parts.map((p) => [p, ref(p)] as const), async (part, r, slot) => {
+          const options = { size: r.size, ...(r.chunks && { chunks: r.chunks }), ...(signal && { signal }) }
+          return await namedIntegrityOf(meta.name, part, readInto(r.sha256, slot, options)).catch(missing(part))
+        }),
+    }),
     size: (part) => ref(part).size,
   }
+}
+
+/** Bytes per shared read buffer at most (a larger object is read into several). */
+const SHARED_BUFFER_LIMIT = 512 * 1024 * 1024
+
+/**
+ * Reads parts into shared buffers: each part gets an 8-byte aligned slot (Arrow's buffers stay
+ * aligned) with one spare byte, so a longer blob shows; buffers are allocated once per up to
+ * {@link SHARED_BUFFER_LIMIT} bytes of parts, and a part larger than that gets its own. Reads run
+ * {@link IO_CONCURRENCY} at a time; the result holds each part's verified view, in order.
+ */
+async function readPartsInto(
+  parts: readonly (readonly [string, PartRef])[],
+  read: (part: string, ref: PartRef, slot: Uint8Array) => Promise<Uint8Array>,
+): Promise<Uint8Array[]> {
+  const slots: Uint8Array[] = []
+  let group: number[] = []
+  let groupBytes = 0
+  const flush = (): void => {
+    if (group.length === 0) return
+    // Unsafe (uninitialised) allocation, as fs.readFile does; the spare bytes are zeroed so no
+    // stale memory is reachable through the returned views' buffer.
+    const buffer = Buffer.allocUnsafeSlow(groupBytes)
+    let offset = 0
+    for (const size of group) {
+      const slot = slotBytes(size)
+      buffer.fill(0, offset + size, offset + slot)
+      slots.push(buffer.subarray(offset, offset + slot))
+      offset += slot
+    }
+    group = []
+    groupBytes = 0
+  }
+  for (const [, r] of parts) {
+    if (groupBytes + slotBytes(r.size) > SHARED_BUFFER_LIMIT) flush()
+    group.push(r.size)
+    groupBytes += slotBytes(r.size)
+  }
+  flush()
+  const out: Uint8Array[] = new Array(parts.length)
+  await forEachLimit([...parts.keys()], IO_CONCURRENCY, async (i) => {
+    const [part, r] = parts[i]!
+    out[i] = await read(part, r, slots[i]!)
+  })
+  return out
+}
+
+/** A part's slot in a shared buffer: its bytes, one spare byte, rounded up to 8. */
+function slotBytes(size: number): number {
+  return (size + 8) & ~7
+}
+
+/** {@link namedIntegrity} for one awaited read. */
+async function namedIntegrityOf(name: string, part: string, read: Promise<Uint8Array>): Promise<Uint8Array> {
+  try {
+    return await read
+  } catch (err) {
+    throw renameIntegrity(name, part, err)
+  }
+}
+
+/** A blob's E_INTEGRITY as the object's (naming it and the part); anything else unchanged. */
+function renameIntegrity(name: string, part: string, err: unknown): unknown {
+  if (!OmegaError.is(err, 'E_INTEGRITY') || (err.details as { name?: unknown } | undefined)?.name !== undefined) return err
+  return new OmegaError('E_INTEGRITY', `"${name}" (part "${part}"): ${err.message}`, { cause: err, details: { ...err.details, name, part } })
 }
 
 
@@ -243,7 +317,6 @@ async function* namedIntegrity(name: string, part: string, source: AsyncIterable
   try {
     yield* source
   } catch (err) {
-    if (!OmegaError.is(err, 'E_INTEGRITY') || (err.details as { name?: unknown } | undefined)?.name !== undefined) throw err
-    throw new OmegaError('E_INTEGRITY', `"${name}" (part "${part}"): ${err.message}`, { cause: err, details: { ...err.details, name, part } })
+    throw renameIntegrity(name, part, err)
   }
 }
