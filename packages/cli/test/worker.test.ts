@@ -3,12 +3,12 @@
 import { DecisionTreeClassifier, Omega } from '@omega/omega'
 import { tempDir } from '@omega/conformance'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { redisMissing, startRedis, type RedisTestServer } from '../../runtimes/bullmq/test/harness/redis-test-server.js'
+import { redisMissing, redisSuiteTitle, startRedis, type RedisTestServer } from '../../runtimes/bullmq/test/harness/redis-test-server.js'
 import { omega, startOmega } from './omega-binary.js'
 
 const missing = redisMissing()
 
-describe.skipIf(missing !== undefined)('omega worker', () => {
+describe.skipIf(missing !== undefined)(redisSuiteTitle('omega worker', missing), () => {
   let redis: RedisTestServer
   beforeAll(async () => {
     redis = await startRedis()
@@ -52,8 +52,4 @@ describe.skipIf(missing !== undefined)('omega worker', () => {
     expect(down.stderr).toMatch(/E_BACKEND/)
     expect(down.stderr).toMatch(/127\.0\.0\.1:1/)
   })
-})
-
-describe.skipIf(missing === undefined)('omega worker (skipped)', () => {
-  it.skip(`needs redis-server: ${missing}`, () => undefined)
 })

@@ -6,7 +6,7 @@ import { RunningMean, TEST_PLUGIN_URL, tempDir } from '@omega/conformance'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { redisMissing, startRedis, startWorkerProcess, type RedisTestServer, type WorkerProcess } from './harness/redis-test-server.js'
+import { redisMissing, redisSuiteTitle, startRedis, startWorkerProcess, type RedisTestServer, type WorkerProcess } from './harness/redis-test-server.js'
 
 const BULLMQ_PLUGIN = new URL('../dist/index.js', import.meta.url).href
 const FS_PLUGIN = import.meta.resolve('@omega/fs')
@@ -24,7 +24,7 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<Ome
   return err as OmegaError
 }
 
-describe.skipIf(missing !== undefined)('bullmq runtime', () => {
+describe.skipIf(missing !== undefined)(redisSuiteTitle('bullmq runtime', missing), () => {
   let redis: RedisTestServer
   let om: Omega
   const workers: WorkerProcess[] = []
@@ -135,8 +135,4 @@ describe.skipIf(missing !== undefined)('bullmq runtime', () => {
     expect(Date.now() - started).toBeLessThan(5000)
     await rejectsWith(Omega.open({ store: 'memory:', plugins: [BULLMQ_PLUGIN], runtime: { type: 'nope' } }), 'E_UNSUPPORTED')
   })
-})
-
-describe.skipIf(missing === undefined)('bullmq runtime (skipped)', () => {
-  it.skip(`needs redis-server: ${missing}`, () => undefined)
 })

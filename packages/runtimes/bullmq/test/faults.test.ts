@@ -4,7 +4,7 @@
 import { Omega, OmegaError } from '@omega/core'
 import { tempDir } from '@omega/conformance'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { redisMissing, startRedis, startWorkerProcess, type RedisTestServer, type WorkerProcess } from './harness/redis-test-server.js'
+import { redisMissing, redisSuiteTitle, startRedis, startWorkerProcess, type RedisTestServer, type WorkerProcess } from './harness/redis-test-server.js'
 
 const BULLMQ_PLUGIN = new URL('../dist/index.js', import.meta.url).href
 const FS_PLUGIN = import.meta.resolve('@omega/fs')
@@ -21,7 +21,7 @@ async function until<T>(what: string, probe: () => T | undefined, ms = 10_000): 
   }
 }
 
-describe.skipIf(missing !== undefined)('bullmq faults', () => {
+describe.skipIf(missing !== undefined)(redisSuiteTitle('bullmq faults', missing), () => {
   let redis: RedisTestServer
   let om: Omega
   const workers: WorkerProcess[] = []
@@ -101,8 +101,4 @@ describe.skipIf(missing !== undefined)('bullmq faults', () => {
     expect(y.toArray()).toEqual([0, 0])
     expect(await om.models.revisions('long')).toHaveLength(1)
   })
-})
-
-describe.skipIf(missing === undefined)('bullmq faults (skipped)', () => {
-  it.skip(`needs redis-server: ${missing}`, () => undefined)
 })

@@ -3,13 +3,13 @@
 import { Omega } from '@omega/core'
 import { TEST_PLUGIN_URL, runtimeSuite, tempDir } from '@omega/conformance'
 import { afterAll, beforeAll, describe, it } from 'vitest'
-import { redisMissing, startRedis, startWorkerProcess, type RedisTestServer, type WorkerProcess } from './harness/redis-test-server.js'
+import { redisMissing, redisSuiteTitle, startRedis, startWorkerProcess, type RedisTestServer, type WorkerProcess } from './harness/redis-test-server.js'
 
 const BULLMQ_PLUGIN = new URL('../dist/index.js', import.meta.url).href
 const FS_PLUGIN = import.meta.resolve('@omega/fs')
 const missing = redisMissing()
 
-describe.skipIf(missing !== undefined)('bullmq runtime conformance', () => {
+describe.skipIf(missing !== undefined)(redisSuiteTitle('bullmq runtime conformance', missing), () => {
   let redis: RedisTestServer
   const workers: WorkerProcess[] = []
   const dir = tempDir('omega-bullmq-')
@@ -34,8 +34,4 @@ describe.skipIf(missing !== undefined)('bullmq runtime conformance', () => {
       }),
     threads: false,
   })
-})
-
-describe.skipIf(missing === undefined)('bullmq runtime conformance (skipped)', () => {
-  it.skip(`needs redis-server: ${missing}`, () => undefined)
 })

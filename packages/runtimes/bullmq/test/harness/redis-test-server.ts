@@ -11,6 +11,11 @@ export function redisMissing(): string | undefined {
   return probe.error ? 'redis-server is not installed (apt-get install redis-server; .ci/run does it)' : undefined
 }
 
+/** A suite's title, naming why it is skipped where redis-server is missing (the report shows it). */
+export function redisSuiteTitle(title: string, missing: string | undefined): string {
+  return missing === undefined ? title : `${title} (skipped: needs redis-server: ${missing})`
+}
+
 /** A running redis-server. */
 export interface RedisTestServer {
   readonly port: number
