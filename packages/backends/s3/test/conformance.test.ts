@@ -4,25 +4,16 @@
 // bucket where the gateway ignores If-Match on DELETE, as R2 documents) and on plain s3rver in
 // single-writer mode.
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll } from 'vitest'
 import { backendSuite, conformance } from '@omega/conformance'
-import { startS3TestServer, type S3TestServer } from './harness/s3-test-server.js'
-import { BUCKET, s3Factory, s3Hooks } from './s3-fixture.js'
+import { R2_LIKE, s3Factory, s3Hooks, useS3TestServer } from './s3-fixture.js'
 
-let server: S3TestServer
-beforeAll(async () => {
-  server = await startS3TestServer({ buckets: [BUCKET, R2_LIKE], unconditionalDeleteBuckets: [R2_LIKE] })
-}, 60_000)
-afterAll(async () => await server?.stop())
-
-const R2_LIKE = 'omega-test-no-conditional-delete'
-const current = (): S3TestServer => server
+const current = useS3TestServer()
 conformance('s3', { factory: s3Factory(current), ...s3Hooks(current) })
 backendSuite('s3 without conditional deletes', {
   factory: (location) => s3Factory(current)(location ?? `s3://${R2_LIKE}/${randomUUID()}`),
   ...s3Hooks(current),
 })
 backendSuite('s3 single-writer on plain s3rver', {
-  factory: (location) => s3Factory(() => ({ ...server, s3Options: (extra) => ({ ...server.s3Options(extra), endpoint: server.plainEndpoint }) }), { singleWriter: true })(location),
+  factory: (location) => s3Factory(() => ({ ...current(), s3Options: (extra) => ({ ...current().s3Options(extra), endpoint: current().plainEndpoint }) }), { singleWriter: true })(location),
   ...s3Hooks(current),
 })

@@ -4,25 +4,17 @@
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { Readable } from 'node:stream'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CheckedBackend, Omega, OmegaError, collectBytes, sha256Hex } from '@omega/core'
 import { rejectsWith } from '@omega/conformance'
 import { S3Backend, type S3BackendOptions } from '@omega/s3'
-import { startS3TestServer, type S3TestServer } from './harness/s3-test-server.js'
-import { BUCKET } from './s3-fixture.js'
+import { BUCKET, R2_LIKE, useS3TestServer } from './s3-fixture.js'
 
-let server: S3TestServer
-beforeAll(async () => {
-  server = await startS3TestServer({ buckets: [BUCKET, R2_LIKE], unconditionalDeleteBuckets: [R2_LIKE] })
-}, 60_000)
-afterAll(async () => await server?.stop())
-
-/** A bucket where the gateway honours conditional writes but not conditional deletes. */
-const R2_LIKE = 'omega-test-no-conditional-delete'
+const s3Server = useS3TestServer()
 const KiB = 1024
 const MiB = 1024 * KiB
 const url = (): string => `s3://${BUCKET}/${randomUUID()}`
-const backend = (options: S3BackendOptions = {}, location = url()): S3Backend => new S3Backend(location, server.s3Options(options as Record<string, unknown>) as S3BackendOptions)
+const backend = (options: S3BackendOptions = {}, location = url()): S3Backend => new S3Backend(location, s3Server().s3Options(options as Record<string, unknown>) as S3BackendOptions)
 const pattern = (size: number, seed = 0): Uint8Array => Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) % 251)
 
 async function* pieces(bytes: Uint8Array, size: number, after?: (n: number) => Promise<void>): AsyncIterable<Uint8Array> {
@@ -41,7 +33,7 @@ async function scratchIds(b: S3Backend): Promise<string[]> {
 
 describe('s3: opening', () => {
   it('a server that ignores conditional writes is refused with E_UNSUPPORTED naming singleWriter; with it, the store opens', async () => {
-    const plain = { endpoint: server.plainEndpoint }
+    const plain = { endpoint: s3Server().plainEndpoint }
     const location = url()
     const err = await rejectsWith(Omega.open({ store: backend(plain, location), runtime: 'inline' }), 'E_UNSUPPORTED')
     expect(err.message).toContain('s3: { singleWriter: true }')
@@ -62,11 +54,11 @@ describe('s3: opening', () => {
   })
 
   it('the probe passes through the conditional-write gateway and learns that deletes are conditional too', async () => {
-    await server.resetStats()
+    await s3Server().resetStats()
     const b = backend()
     await b.open()
     await b.close()
-    const { requests } = await server.stats()
+    const { requests } = await s3Server().stats()
     expect(requests).toEqual({ HeadBucket: 1, PutObject: 3, DeleteObject: 2 })
   })
 
@@ -95,7 +87,7 @@ describe('s3: opening', () => {
   })
 
   it('an unreachable server is E_BACKEND after the configured retries', async () => {
-    const b = new S3Backend(url(), { ...server.s3Options(), endpoint: 'http://127.0.0.1:9', maxAttempts: 2 } as S3BackendOptions)
+    const b = new S3Backend(url(), { ...s3Server().s3Options(), endpoint: 'http://127.0.0.1:9', maxAttempts: 2 } as S3BackendOptions)
     const err = await rejectsWith(Omega.open({ store: b, runtime: 'inline' }), 'E_BACKEND')
     expect(err.message).toContain('http://127.0.0.1:9')
     expect(err.transient).toBe(true)
@@ -113,19 +105,19 @@ describe('s3: compare-and-set', () => {
     const b = new CheckedBackend(backend())
     await b.open()
     try {
-      await server.injectConflicts(3)
+      await s3Server().injectConflicts(3)
       const rev = await b.meta.put('k', { v: 1 }, { ifRevision: null })
-      await server.injectConflicts(2)
+      await s3Server().injectConflicts(2)
       await b.meta.put('k', { v: 2 }, { ifRevision: rev })
       expect((await b.meta.get('k'))?.doc).toEqual({ v: 2 })
     } finally {
-      await server.injectConflicts(0)
+      await s3Server().injectConflicts(0)
       await b.close()
     }
   })
 
   it('where deletes cannot be conditional, a delete leaves a tombstone that reads as absent and is replaced exactly once by a create', async () => {
-    await server.resetStats()
+    await s3Server().resetStats()
     const b = new CheckedBackend(backend({}, `s3://${R2_LIKE}/${randomUUID()}`))
     await b.open()
     try {
@@ -139,7 +131,7 @@ describe('s3: compare-and-set', () => {
       expect(listed.filter((k) => k === 'k')).toEqual([])
       const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => b.meta.put('k', { v: i }, { ifRevision: null })))
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
-      expect((await server.stats()).requests.DeleteObject).toBe(2) // the probe's, none for the document
+      expect((await s3Server().stats()).requests.DeleteObject).toBe(2) // the probe's, none for the document
     } finally {
       await b.close()
     }
@@ -159,7 +151,7 @@ describe('s3: compare-and-set', () => {
         console.log(JSON.stringify(versions))
         await om.close()`
       return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['--input-type=module', '-e', script, location, JSON.stringify(server.s3Options()), who], { stdio: ['ignore', 'pipe', 'inherit'] })
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script, location, JSON.stringify(s3Server().s3Options()), who], { stdio: ['ignore', 'pipe', 'inherit'] })
         let out = ''
         child.stdout.on('data', (d: Buffer) => (out += d.toString()))
         child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as number[]) : reject(new Error(`writer ${who} exited with ${code}`))))
@@ -186,20 +178,20 @@ describe('s3: blobs', () => {
     const b = new CheckedBackend(raw)
     await b.open()
     try {
-      await server.resetStats()
+      await s3Server().resetStats()
       const bytes = pattern(MiB + 777)
       const ref = await b.blobs.write(pieces(bytes, 100_000))
       expect(ref.sha256).toBe(sha256Hex(bytes))
-      let { requests } = await server.stats()
+      let { requests } = await s3Server().stats()
       expect(requests).toMatchObject({ CreateMultipartUpload: 1, UploadPart: 9, CompleteMultipartUpload: 1, CopyObject: 1 })
       expect(Buffer.compare(Buffer.from(await collectBytes(b.blobs.read(ref.sha256))), Buffer.from(bytes))).toBe(0)
 
-      await server.resetStats()
+      await s3Server().resetStats()
       const failing = pieces(pattern(MiB, 7), 100_000, async (n) => {
         if (n === 6) throw new Error('source failed mid-upload')
       })
       await expect(b.blobs.write(failing)).rejects.toThrow('source failed mid-upload')
-      ;({ requests } = await server.stats())
+      ;({ requests } = await s3Server().stats())
       expect(requests).toMatchObject({ CreateMultipartUpload: 1, AbortMultipartUpload: 1 })
       expect(await scratchIds(raw)).toEqual([])
       const listed: string[] = []
@@ -215,10 +207,10 @@ describe('s3: blobs', () => {
     try {
       const counts: number[] = []
       for (let i = 0; i < 8; i++) {
-        await server.resetStats()
+        await s3Server().resetStats()
         await om.datasets.put({ w: i, weights: Array.from({ length: 100 }, (_, j) => j * i) }, 'model')
         await om.datasets.get('model')
-        const { requests } = await server.stats()
+        const { requests } = await s3Server().stats()
         counts.push(Object.values(requests).reduce((s, n) => s + n, 0))
       }
       expect(counts.at(-1)).toBe(counts.at(-3))
@@ -241,9 +233,9 @@ describe('s3: the server killed mid-upload', () => {
       const bytes = pattern(what === 'multipart' ? 2 * MiB : 24 * MiB, 3)
       let killed: Promise<void> | undefined
       const source = pieces(bytes, 64 * KiB, async (n) => {
-        if (what === 'multipart' && n === 8) await (killed = server.kill())
+        if (what === 'multipart' && n === 8) await (killed = s3Server().kill())
         // single PUT: the body is sent after the whole source was read; the kill lands while it streams
-        if (what === 'single PUT' && n * 64 * KiB >= bytes.byteLength) killed = new Promise((r) => setTimeout(r, 5)).then(() => server.kill())
+        if (what === 'single PUT' && n * 64 * KiB >= bytes.byteLength) killed = new Promise((r) => setTimeout(r, 5)).then(() => s3Server().kill())
       })
       const err = await om.datasets.put(Readable.from(source), 'big').then(
         () => undefined,
@@ -252,7 +244,7 @@ describe('s3: the server killed mid-upload', () => {
       await killed
       expect(OmegaError.is(err), String(err)).toBe(true)
       await om.close().catch(() => undefined)
-      await server.restart()
+      await s3Server().restart()
 
       const again = await Omega.open({ store: backend(options, location), runtime: 'inline' })
       try {

@@ -7,9 +7,28 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import type { StorageBackend } from '@omega/core'
 import type { BackendSuiteOptions } from '@omega/conformance'
 import { S3Backend, type S3BackendOptions } from '@omega/s3'
-import type { S3TestServer } from './harness/s3-test-server.js'
+import { afterAll, beforeAll } from 'vitest'
+import { startS3TestServer, type S3TestServer } from './harness/s3-test-server.js'
 
 export const BUCKET = 'omega-test'
+/** A bucket where the gateway honours conditional writes but not conditional deletes (as R2 documents). */
+export const R2_LIKE = 'omega-test-no-conditional-delete'
+
+/**
+ * Starts this file's S3 test server (both buckets) before its tests and stops it after; returns
+ * the running server, to be called from inside tests.
+ */
+export function useS3TestServer(): () => S3TestServer {
+  let server: S3TestServer | undefined
+  beforeAll(async () => {
+    server = await startS3TestServer({ buckets: [BUCKET, R2_LIKE], unconditionalDeleteBuckets: [R2_LIKE] })
+  }, 60_000)
+  afterAll(async () => await server?.stop())
+  return () => {
+    if (!server) throw new Error('the S3 test server is not running (useS3TestServer() must be called at the top of a test file)')
+    return server
+  }
+}
 const KiB = 1024
 
 /** Small multipart settings, so that the suites' 10 MB blobs cross the threshold. */
