@@ -49,7 +49,8 @@ import type { DocWrite, StorageBackend, StoredDoc } from '../backend/storage-bac
  * byte deletion.
  *
  * Backends whose delete can run a step while excluding every other writer of the key
- * (`supports.exclusiveDelete`: fs's lock file, LevelDB's per-key mutex) release a last holder in
+ * (`supports.exclusiveDelete`: fs's lock file, LevelDB's per-key mutex) and have no `meta.update`
+ * (fs; LevelDB releases holders through `update`, see `releaseHolders`) release a last holder in
  * one step: `meta.delete(record, { ifRevision, before: delete the bytes })`. Why that is as safe:
  * while the bytes go, the record still exists and still lists exactly the holder being removed;
  * a pin needs a compare-and-set on it (which waits for the exclusion and then fails, the record
