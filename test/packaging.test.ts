@@ -274,6 +274,15 @@ describe('[slow] packaging: omega installed from its tarballs with plain npm', (
       const out = JSON.parse(run('node', ['--input-type=module', '-e', open], { cwd: dir })) as { code: string; message: string }
       expect(out.code, out.message).toBe('E_BACKEND')
       expect(out.message).toContain('127.0.0.1:9')
+      // CommonJS callers get the same module (require(esm)): the plugin and startWorker.
+      const cjs = `const b = require('@omega/bullmq'); console.log(JSON.stringify([typeof b.default, typeof b.startWorker, typeof b.BullmqRuntime]))`
+      expect(JSON.parse(run('node', ['-e', cjs], { cwd: dir }))).toEqual(['function', 'function', 'function'])
+      // Its declarations type-check in a strict app (skipLibCheck: false, exactOptionalPropertyTypes).
+      run('npm', ['install', '--no-audit', '--no-fund', '@types/node@^20.19.0'], { cwd: dir })
+      copyFileSync(join(here, 'typed-bullmq-app.ts'), join(dir, 'typed-bullmq-app.ts'))
+      const tsconfig = JSON.parse(readFileSync(join(here, 'tsconfig.onnx.json'), 'utf8')) as { files: string[] }
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ ...tsconfig, files: ['typed-bullmq-app.ts'] }))
+      run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir })
     }, 300_000)
   })
 
