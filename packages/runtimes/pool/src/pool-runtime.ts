@@ -62,7 +62,8 @@ export const MIN_TRANSFER_BYTES = 64 * 1024
 /** Chosen by `bench --scope onnx` (4,000 concurrent 1-row predicts): see the README's runtime figures. */
 const BATCHING_DEFAULTS = { maxBatch: 256, maxDelayMs: 0 }
 
-const WORKER_URL = new URL('./worker.js', import.meta.url).href
+/** A CommonJS entry that imports worker.js: see worker-entry.cts for why Piscina does not load worker.js itself. */
+const WORKER_URL = new URL('./worker-entry.cjs', import.meta.url).href
 
 /**
  * Runs tasks on a Piscina pool of worker threads (omega uses threads: an application that embeds

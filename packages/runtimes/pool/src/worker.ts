@@ -22,6 +22,9 @@ const host = new PluginHost()
 await host.load(data.plugins)
 const env = { handlers: host.handlers, cache: new ModelCache(data.cacheSize) }
 
+/** The shape of the worker's task function, as Piscina calls it. */
+export type TaskFunction = (message: WorkerMessage) => Promise<unknown>
+
 /** Runs one task; never throws (errors come back as data). */
 export default async function run(message: WorkerMessage): Promise<unknown> {
   const progress = message.progress && new ProgressSender(message.progress)
