@@ -37,6 +37,28 @@ export function objectTests(options: BackendSuiteOptions, bucket: string): void 
       }
     })
 
+    it('a loop of store calls never holds the event loop: a timer fires while it runs', async () => {
+      const { om, close } = await openStore(options, bucket)
+      try {
+        await om.datasets.put({ a: 1 }, 'pace/x')
+        // Backends may complete calls without waiting (synchronous reads of small documents); an
+        // await of such calls alone would starve timers and I/O, so calls must still yield.
+        let fired = false
+        setTimeout(() => {
+          fired = true
+        }, 1)
+        const until = Date.now() + 3000
+        while (!fired && Date.now() < until) {
+          await om.datasets.metadata('pace/x')
+          await om.datasets.exists('pace/y')
+          await om.datasets.list('pace/*')
+        }
+        expect(fired).toBe(true)
+      } finally {
+        await close()
+      }
+    })
+
     it('put/get/exists/metadata/drop of JSON and bytes', async () => {
       const { om, close } = await openStore(options, bucket)
       try {

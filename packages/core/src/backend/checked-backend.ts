@@ -2,6 +2,7 @@ import { OmegaError, errors, throwIfAborted } from '../errors.js'
 import type { JsonObject } from '../json.js'
 import { LEAF_SIZE, LeafHasher, integrityError, partRef, verifyChunks, xxh64Checksum, type ChunkDigests, type PartRef } from './chunk-digests.js'
 import { HashingReader, collectBytes } from './hashing.js'
+import { pace } from './pacing.js'
 import type {
   BackendManifest,
   BlobStore,
@@ -156,6 +157,8 @@ export class CheckedBackend implements StorageBackend {
 
   async #guard<T>(op: string, fn: () => Promise<T>): Promise<T> {
     this.#check()
+    const turn = pace()
+    if (turn) await turn
     try {
       return await fn()
     } catch (err) {
@@ -166,7 +169,11 @@ export class CheckedBackend implements StorageBackend {
   async *#guardIter<T>(op: string, fn: () => AsyncIterable<T>): AsyncIterable<T> {
     this.#check()
     try {
-      yield* fn()
+      for await (const item of fn()) {
+        const turn = pace()
+        if (turn) await turn
+        yield item
+      }
     } catch (err) {
       throw OmegaError.is(err) ? err : errors.backend(this.location, op, err)
     }
