@@ -95,6 +95,13 @@ export interface DeleteDocOptions {
    * it throws, the document stays and the error is the delete's.
    */
   readonly before?: () => Promise<void>
+  /**
+   * False where the caller recovers if a power failure brings the document back (a reference
+   * record, whose return fsck or the next pin handles): a backend may then skip what makes the
+   * deletion survive one (fs: the directory fsync, a journal commit). A process that dies
+   * loses no deletion either way. @default true
+   */
+  readonly durable?: boolean
 }
 
 /** Options of {@link MetadataStore.put}: the revision the caller read, or null for "only if absent". */

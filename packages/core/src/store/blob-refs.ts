@@ -59,7 +59,9 @@ import type { DocWrite, StorageBackend, StoredDoc } from '../backend/storage-bac
  * and writes them again. A crash after the bytes went and before the record did leaves a record
  * naming a holder whose document is already gone (it was unpublished, and on fs synced, before
  * any unpin): the next pin of those bytes adds itself and rewrites them (`has`), and fsck removes
- * the stale holder. No visible document ever refers to deleted bytes.
+ * the stale holder. No visible document ever refers to deleted bytes. The same holds when a power
+ * failure brings the record back after the process went on, so that deletion is not made durable
+ * (`durable: false`: on fs, no directory fsync); bytes a lost deletion left are fsck's to collect.
  */
 export const REF_PREFIX = '#blobs/'
 
@@ -213,7 +215,7 @@ export async function unpin(backend: StorageBackend, sha256: string, holder: str
       if (last && backend.supports.exclusiveDelete === true) {
         // One step instead of mark-deleting, delete, remove: the bytes go while the backend holds
         // the record's write exclusion with this holder the last one (see the note above).
-        await backend.meta.delete(key, { ifRevision: current.revision, before: () => backend.blobs.delete(sha256) })
+        await backend.meta.delete(key, { ifRevision: current.revision, before: () => backend.blobs.delete(sha256), durable: false })
         return
       }
       const revision = await backend.meta.put(key, last ? { holders, deleting: new Date().toISOString() } : { holders }, { ifRevision: current.revision })
@@ -342,7 +344,9 @@ export class RecordListing {
 async function finishDelete(backend: StorageBackend, sha256: string, revision: string): Promise<void> {
   await backend.blobs.delete(sha256)
   try {
-    await backend.meta.delete(refKey(sha256), { ifRevision: revision })
+    // Not durable: a record that comes back after a power failure is still \`deleting\`, and
+    // whoever meets it finishes the deletion once its lease ran out.
+    await backend.meta.delete(refKey(sha256), { ifRevision: revision, durable: false })
   } catch (err) {
     if (!OmegaError.is(err, 'E_CONFLICT') && !OmegaError.is(err, 'E_NOT_FOUND')) throw err
   }
