@@ -219,9 +219,9 @@ export abstract class VersionedStore extends ObjectStore {
   }
 
   /**
-   * {@link all} from the keys alone where the backend can list them (`listKeys`) and names have
-   * several versions on average: then only each name's latest live version is read, not every
-   * version document. Undefined where a full listing is as cheap (one document per name).
+   * {@link all} from the keys alone where the backend can list them (`listKeys`): only each name's
+   * latest live version is read, not every version document. Undefined where a full listing is as
+   * cheap (an ordered index, one document per name).
    */
   async #allFromKeys(start: string): Promise<MetadataDoc[] | undefined> {
     const meta = this.ctx.backend.meta
@@ -239,7 +239,10 @@ export abstract class VersionedStore extends ObjectStore {
         versions.set(key.slice(0, at), list)
       } else if (!key.endsWith('/#tags') && !key.endsWith('/#head')) others.push(key)
     }
-    if (count <= 2 * (versions.size + others.length)) return undefined
+    // A backend with an ordered index (LevelDB) lists documents with their keys in one pass: there
+    // the full listing is cheaper while names have few versions. Elsewhere (fs, S3) a listing reads
+    // each document on its own anyway, so the keys already in hand are not listed twice.
+    if (count <= 2 * (versions.size + others.length) && this.ctx.backend.supports.orderedListing === true) return undefined
     const read = async (key: string): Promise<JsonObject | undefined> => {
       try {
         return (await meta.get(key))?.doc
