@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises'
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import { errors, type JsonObject } from '@omega/core'
 
 /** What a document file holds: the key (names may be hashed in paths), the revision and the document. */
@@ -13,11 +13,16 @@ export class Unreadable {
   constructor(readonly reason: string) {}
 }
 
-/** The parsed document file, undefined if absent, {@link Unreadable} if it cannot be parsed. */
-export async function readDocFile(path: string): Promise<FileDoc | Unreadable | undefined> {
+/**
+ * The parsed document file, undefined if absent, {@link Unreadable} if it cannot be parsed.
+ * Synchronous, like every metadata file operation of this backend (see README "Why synchronous
+ * metadata calls"): a document of a few KB is read in a few microseconds, less than the main
+ * thread spends handing one asynchronous call to libuv's thread pool and taking its answer back.
+ */
+export function readDocFile(path: string): FileDoc | Unreadable | undefined {
   let text: string
   try {
-    text = await readSmallFile(path)
+    text = readSmallFile(path)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined
     throw err
@@ -37,36 +42,35 @@ export async function readDocFile(path: string): Promise<FileDoc | Unreadable | 
 /** Documents up to this size are read with one read call. */
 const SMALL_DOC = 16 * 1024
 
-/**
- * A file's text with one open, one read and one close for the usual document of a few KB
- * (`readFile` also stats the file first: one more thread-pool round trip per document, and a
- * drop or a listing reads many). A larger file is read on with `readFile`'s loop.
- */
-async function readSmallFile(path: string): Promise<string> {
-  const handle = await open(path, 'r')
+/** One buffer for every small read: the reads are synchronous, so no two use it at once. */
+const scratch = Buffer.allocUnsafe(SMALL_DOC)
+
+/** A file's text with one open, one read and one close for the usual document of a few KB; a larger one is read on. */
+function readSmallFile(path: string): string {
+  const fd = openSync(path, 'r')
   try {
-    const buffer = Buffer.allocUnsafe(SMALL_DOC)
-    // From the current position (not at 0), so that readFile below goes on where this read stopped.
-    const { bytesRead } = await handle.read(buffer, 0, SMALL_DOC, null)
-    if (bytesRead < SMALL_DOC) return buffer.toString('utf8', 0, bytesRead)
-    const rest = await handle.readFile()
-    return Buffer.concat([buffer, rest]).toString('utf8')
+    // From the current position (not at 0), so that readFileSync below goes on where this read stopped.
+    const bytesRead = readSync(fd, scratch, 0, SMALL_DOC, null)
+    if (bytesRead < SMALL_DOC) return scratch.toString('utf8', 0, bytesRead)
+    return Buffer.concat([scratch, readFileSync(fd)]).toString('utf8')
   } finally {
-    await handle.close()
+    closeSync(fd)
   }
 }
 
 /** {@link readDocFile} for callers that need the document: an unreadable one is E_INTEGRITY naming `key`. */
-export async function readDoc(path: string, key: string): Promise<FileDoc | undefined> {
-  const file = await readDocFile(path)
+export function readDoc(path: string, key: string): FileDoc | undefined {
+  const file = readDocFile(path)
   if (file instanceof Unreadable) throw errors.unreadableDocument(key, file.reason)
   return file
 }
 
-/** For reading where an older store may have kept a long key: a path too long for this system holds nothing. */
-export function ifTooLong<T>(value: T): (err: unknown) => T {
-  return (err) => {
-    if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') return value
+/** {@link readDoc} where an older store may have kept a long key: a path too long for this system holds nothing. */
+export function readDocIfFits(path: string, key: string): FileDoc | undefined {
+  try {
+    return readDoc(path, key)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') return undefined
     throw err
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
+import { closeSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync, type Dirent } from 'node:fs'
+import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import {
   errors,
@@ -17,9 +18,11 @@ import {
   type ScratchStore,
 } from '@omega/core'
 import { FsBlobs } from './fs-blobs.js'
+import { fsyncFd, unlinkIfThere } from './file-ops.js'
+import { TRASH_SUFFIX, Trash } from './fs-trash.js'
 import { withFileLock } from './fs-lock.js'
 import { FsScratch } from './fs-scratch.js'
-import { Unreadable, ifTooLong, readDoc, readDocFile, type FileDoc } from './doc-file.js'
+import { Unreadable, readDoc, readDocFile, readDocIfFits, type FileDoc } from './doc-file.js'
 import { decodeSegment, encodeKey, encodePlainKey, encodeSegment, keptDirectories } from './key-path.js'
 
 /** Options of {@link FsBackend}. */
@@ -32,6 +35,9 @@ export interface FsBackendOptions {
   readonly fsync?: boolean
 }
 
+
+/** Keys whose document paths {@link Paths} remembers (a pure function of the key: never stale). */
+const DOC_PATHS_CACHED = 4096
 
 /** Temp files older than this at open were left by a killed writer and are removed. */
 const STALE_TEMP_MS = 60 * 60 * 1000
@@ -58,7 +64,7 @@ export class FsBackend implements StorageBackend {
     this.#paths = new Paths(this.location, options.fsync ?? true)
     this.blobs = new FsBlobs(this.#paths)
     this.meta = new FsMeta(this.#paths)
-    this.scratch = new FsScratch(this.location)
+    this.scratch = new FsScratch(this.location, this.#paths.trash)
   }
 
   /** The file that holds a metadata document, for diagnostics and tests that tamper with documents. */
@@ -76,29 +82,55 @@ export class FsBackend implements StorageBackend {
     const tmp = join(this.location, 'tmp')
     for (const name of await readdir(tmp)) {
       const path = join(tmp, name)
+      // Trash is garbage at any age (a removal whose process died before the file was unlinked).
+      if (name.endsWith(TRASH_SUFFIX)) {
+        await rm(path, { force: true })
+        continue
+      }
       const s = await stat(path).catch(() => undefined)
       if (s && Date.now() - s.mtimeMs > STALE_TEMP_MS) await rm(path, { force: true })
     }
   }
 
-  async close(): Promise<void> {}
+  /** Waits for removed files still being unlinked in the background (see {@link Trash}). */
+  async close(): Promise<void> {
+    await this.#paths.trash.drained()
+  }
 }
 
 /** Where things are in the store directory, and the atomic-write steps every writer uses. */
 export class Paths {
+  /** Where removed documents and blobs go: they vanish at once and are unlinked in the background. */
+  readonly trash: Trash
+
   constructor(
     readonly root: string,
     readonly fsync: boolean,
-  ) {}
+  ) {
+    this.trash = new Trash(root)
+  }
+
+  /** Paths of recently used keys: one operation asks for its key's path several times. */
+  readonly #docPaths = new Map<string, { readonly path: string; readonly plain: string | undefined }>()
 
   meta(key: string): string {
-    return this.#inside(join(this.root, 'meta', ...encodeKey(key)) + '.json')
+    return this.#docPath(key).path
   }
 
   /** Where a store written before the collapsed layout kept a long key, if that differs from {@link meta}. */
   plainMeta(key: string): string | undefined {
+    return this.#docPath(key).plain
+  }
+
+  #docPath(key: string): { readonly path: string; readonly plain: string | undefined } {
+    let found = this.#docPaths.get(key)
+    if (found) return found
+    const path = this.#inside(join(this.root, 'meta', ...encodeKey(key)) + '.json')
     const plain = this.#inside(join(this.root, 'meta', ...encodePlainKey(key)) + '.json')
-    return plain === this.meta(key) ? undefined : plain
+    found = { path, plain: plain === path ? undefined : plain }
+    if (this.#docPaths.size >= DOC_PATHS_CACHED) this.#docPaths.clear()
+    this.#docPaths.set(key, found)
+    return found
   }
 
   metaDir(segments: readonly string[]): string {
@@ -120,38 +152,51 @@ export class Paths {
     return path
   }
 
-  /** Writes (and fsyncs) a new temp file and returns its path. */
+  /**
+   * Writes (and fsyncs) a new temp file and returns its path. Documents are a few KB: open, write
+   * and close are synchronous calls of a few microseconds each; only the fsync, which waits for
+   * the disk, goes to the thread pool.
+   */
   async writeTemp(data: string | Uint8Array): Promise<string> {
     const tmp = this.temp()
-    const handle = await open(tmp, 'w')
+    const fd = openSync(tmp, 'w')
     try {
-      await handle.writeFile(data)
-      if (this.fsync) await handle.sync()
-    } finally {
-      await handle.close()
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data
+      for (let at = 0; at < bytes.byteLength; ) at += writeSync(fd, bytes, at, bytes.byteLength - at)
+      if (this.fsync) await fsyncFd(fd)
+    } catch (err) {
+      closeSync(fd)
+      unlinkIfThere(tmp)
+      throw err
     }
+    closeSync(fd)
     return tmp
   }
 
-  /** Writes a file atomically: temp file, fsync, rename, fsync of the directory. */
+  /**
+   * Writes a file atomically: temp file, fsync, rename, fsync of the directory. The file it
+   * replaces is kept in the trash first, so the rename does not free its blocks (see {@link Trash}).
+   */
   async writeAtomic(target: string, data: string | Uint8Array): Promise<void> {
     const tmp = await this.writeTemp(data)
     try {
-      await rename(tmp, target)
+      this.trash.keep(target)
+      renameSync(tmp, target)
     } catch (err) {
-      await unlink(tmp).catch(() => undefined)
+      unlinkIfThere(tmp)
       throw err
     }
     await this.syncDir(dirname(target))
   }
 
+  /** Makes the directory's entries (a new, renamed or removed file) durable. */
   async syncDir(dir: string): Promise<void> {
     if (!this.fsync) return
-    const handle = await open(dir, 'r')
+    const fd = openSync(dir, 'r')
     try {
-      await handle.sync()
+      await fsyncFd(fd)
     } finally {
-      await handle.close()
+      closeSync(fd)
     }
   }
 }
@@ -165,7 +210,7 @@ class FsMeta implements MetadataStore {
   constructor(readonly paths: Paths) {}
 
   async get(key: string): Promise<StoredDoc | undefined> {
-    const file = (await this.#current(key))?.file
+    const file = this.#current(key)?.file
     return file && { key, doc: file.doc, revision: file.rev }
   }
 
@@ -173,31 +218,36 @@ class FsMeta implements MetadataStore {
    * A long key an older store kept in the plain layout moves to its current path on update: the
    * old file goes (also one left by a crash mid-move, so a drop never brings an old revision back).
    */
-  async #removePlain(key: string): Promise<void> {
+  #removePlain(key: string): void {
     const plain = this.paths.plainMeta(key)
-    if (plain !== undefined) await unlink(plain).catch(() => undefined)
+    if (plain === undefined) return
+    try {
+      unlinkSync(plain)
+    } catch {
+      // Not there (the usual case), or a path too long for this system: nothing to move.
+    }
   }
 
   /** The document of a key and where it is: its path, or where an older store kept a long key. */
-  async #current(key: string): Promise<{ path: string; file: FileDoc } | undefined> {
+  #current(key: string): { path: string; file: FileDoc } | undefined {
     const path = this.paths.meta(key)
-    const file = await readDoc(path, key)
+    const file = readDoc(path, key)
     if (file) return { path, file }
     const plain = this.paths.plainMeta(key)
-    const old = plain === undefined ? undefined : await readDoc(plain, key).catch(ifTooLong(undefined))
+    const old = plain === undefined ? undefined : readDocIfFits(plain, key)
     return old && plain ? { path: plain, file: old } : undefined
   }
 
   async put(key: string, doc: JsonObject, options: CasOptions): Promise<string> {
     const path = this.paths.meta(key)
-    await mkdir(dirname(path), { recursive: true })
+    mkdirSync(dirname(path), { recursive: true })
     if (options.ifRevision === null) return await this.#create(key, path, doc)
     return await withFileLock(path, async () => {
-      const current = await this.#current(key)
+      const current = this.#current(key)
       if ((current?.file.rev ?? null) !== options.ifRevision) throw errors.conflict(key)
       const rev = randomUUID()
       await this.paths.writeAtomic(path, JSON.stringify({ key, rev, doc } satisfies FileDoc))
-      await this.#removePlain(key)
+      this.#removePlain(key)
       return rev
     }, { tempPath: this.paths.temp() })
   }
@@ -208,16 +258,16 @@ class FsMeta implements MetadataStore {
    */
   async #create(key: string, path: string, doc: JsonObject): Promise<string> {
     const plain = this.paths.plainMeta(key)
-    if (plain !== undefined && (await readDoc(plain, key).catch(ifTooLong(undefined)))) throw errors.conflict(key)
+    if (plain !== undefined && readDocIfFits(plain, key)) throw errors.conflict(key)
     const rev = randomUUID()
     const tmp = await this.paths.writeTemp(JSON.stringify({ key, rev, doc } satisfies FileDoc))
     try {
-      await link(tmp, path)
+      linkSync(tmp, path)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw errors.conflict(key)
       throw err
     } finally {
-      await unlink(tmp).catch(() => undefined)
+      unlinkIfThere(tmp)
     }
     await this.paths.syncDir(dirname(path))
     return rev
@@ -226,14 +276,14 @@ class FsMeta implements MetadataStore {
   async delete(key: string, options: DeleteDocOptions): Promise<void> {
     const path = this.paths.meta(key)
     await withFileLock(path, async () => {
-      const current = await this.#current(key)
+      const current = this.#current(key)
       if (!current) throw errors.notFound('document', key)
       if (current.file.rev !== options.ifRevision) throw errors.conflict(key)
       // Under the lock: a writer of this key waits for it, and a create fails while the file is there.
       await options.before?.()
-      await unlink(current.path)
-      await this.#removePlain(key)
-      await this.paths.syncDir(dirname(current.path))
+      this.paths.trash.discard(current.path)
+      this.#removePlain(key)
+      if (options.durable !== false) await this.paths.syncDir(dirname(current.path))
     }, { tempPath: this.paths.temp() })
   }
 
@@ -242,7 +292,7 @@ class FsMeta implements MetadataStore {
     for (const entry of await this.#entries(prefix, options.reverse === true)) {
       if (options.limit !== undefined && n >= options.limit) return
       throwIfAborted(options.signal)
-      const file = entry.file ?? (await readDocFile(entry.path))
+      const file = entry.file ?? readDocFile(entry.path)
       if (!file) continue
       n++
       // One torn document must not fail the listing: it is yielded as unreadable (core skips it, fsck reports it).
@@ -268,10 +318,10 @@ class FsMeta implements MetadataStore {
     const start = segments.slice(0, keptDirectories(segments.map(encodeSegment), segments.length))
     const base = start.length ? start.join('/') + '/' : ''
     const found: Candidate[] = []
-    await this.#walk(this.paths.metaDir(start), base, prefix.slice(base.length), prefix, found, false)
+    await this.#walk(this.paths.metaDir(start), base, prefix.slice(base.length), prefix, found, false, { dirs: 0 })
     const byKey = new Map<string, { key: string; path: string; file?: FileDoc | Unreadable }>()
     for (const c of found) {
-      const file = c.key === undefined ? await readDocFile(c.path) : undefined
+      const file = c.key === undefined ? readDocFile(c.path) : undefined
       if (file instanceof Unreadable) {
         byKey.set(c.path, { key: c.path, path: c.path, file })
         continue
@@ -292,8 +342,11 @@ class FsMeta implements MetadataStore {
    * `rest` is what of `prefix` is still to match below `dir`. Below a hashed directory the keys are
    * unknown (`unknown`): those files are read to learn them.
    */
-  async #walk(dir: string, base: string, rest: string, prefix: string, out: Candidate[], unknown: boolean): Promise<void> {
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
+  async #walk(dir: string, base: string, rest: string, prefix: string, out: Candidate[], unknown: boolean, walked: { dirs: number }): Promise<void> {
+    // Directories are read synchronously (a few microseconds each, against a thread-pool round trip
+    // per directory), and the walk gives the event loop a turn every WALK_SLICE directories.
+    if (++walked.dirs % WALK_SLICE === 0) await new Promise((r) => setImmediate(r))
+    const entries = readdirIfThere(dir)
     for (const entry of entries) {
       const name = entry.name
       const path = join(dir, name)
@@ -301,9 +354,9 @@ class FsMeta implements MetadataStore {
         const seg = decodeSegment(name)
         const child = `${seg.text}/`
         if (unknown || !seg.complete) {
-          if (unknown || compatible(seg.text, rest)) await this.#walk(path, '', '', prefix, out, true)
-        } else if (child.startsWith(rest)) await this.#walk(path, base + child, '', prefix, out, false)
-        else if (rest.startsWith(child)) await this.#walk(path, base + child, rest.slice(child.length), prefix, out, false)
+          if (unknown || compatible(seg.text, rest)) await this.#walk(path, '', '', prefix, out, true, walked)
+        } else if (child.startsWith(rest)) await this.#walk(path, base + child, '', prefix, out, false, walked)
+        else if (rest.startsWith(child)) await this.#walk(path, base + child, rest.slice(child.length), prefix, out, false, walked)
       } else if (name.endsWith('.json')) {
         const seg = decodeSegment(name.slice(0, -'.json'.length))
         if (!unknown && seg.complete) {
@@ -311,6 +364,18 @@ class FsMeta implements MetadataStore {
         } else if (unknown || compatible(seg.text, rest)) out.push({ key: undefined, path })
       }
     }
+  }
+}
+
+/** Directories a listing reads between two turns of the event loop. */
+const WALK_SLICE = 256
+
+/** The entries of a directory; none if it is gone (or is not a directory). */
+function readdirIfThere(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+  } catch {
+    return []
   }
 }
 

@@ -3,6 +3,7 @@ import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { HashingReader, errors, isSha256, throwIfAborted, type BlobRef, type BlobStore, type ListedBlob, type SignalOptions } from '@omega/core'
 import type { Paths } from './fs-backend.js'
+import { exists } from './file-ops.js'
 import { readWhole } from './read-whole.js'
 
 /** The blob half of an fs store: `blobs/<2 hex>/<sha256>`, written through `tmp/` and renamed into place. */
@@ -22,7 +23,7 @@ export class FsBlobs implements BlobStore {
       closed = true
       const sha256 = hasher.digest()
       const target = this.paths.blob(sha256)
-      if (await exists(target)) {
+      if (exists(target)) {
         await unlink(tmp)
       } else {
         await mkdir(dirname(target), { recursive: true })
@@ -77,14 +78,12 @@ export class FsBlobs implements BlobStore {
   }
 
   async has(sha256: string): Promise<boolean> {
-    return isSha256(sha256) && (await exists(this.paths.blob(sha256)))
+    return isSha256(sha256) && exists(this.paths.blob(sha256))
   }
 
   async delete(sha256: string): Promise<void> {
-    // A blob is a plain file: one unlink(2) (rm() would lstat first).
-    await unlink(this.paths.blob(sha256)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err
-    })
+    // Renamed away at once; its blocks are freed in the background (see Trash).
+    this.paths.trash.discard(this.paths.blob(sha256))
   }
 
   async *list(options: SignalOptions = {}): AsyncIterable<ListedBlob> {
@@ -98,8 +97,4 @@ export class FsBlobs implements BlobStore {
       }
     }
   }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await stat(path).then(() => true, () => false)
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { readFileSync, readlinkSync } from 'node:fs'
-import { link, open, readFile, stat, unlink, type FileHandle } from 'node:fs/promises'
+import { closeSync, fstatSync, futimesSync, openSync, readFileSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { link, open, readFile, unlink, type FileHandle } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { threadId } from 'node:worker_threads'
 import { OmegaError } from '@omega/core'
@@ -60,6 +60,15 @@ const held: Set<string> = ((globalThis as Record<symbol, unknown>)[Symbol.for('o
 
 let me: Omit<LockOwner, 'token' | 'since'> | undefined
 
+/** Random per copy of this module (per thread), so that tokens are unique across processes and threads. */
+const tokenPrefix = randomBytes(12).toString('base64url')
+let tokenCount = 0
+
+/** A token never used before by any acquisition anywhere: a random prefix and a counter (no random bytes per lock). */
+function newToken(): string {
+  return `${tokenPrefix}.${(tokenCount++).toString(36)}`
+}
+
 /** This process's identity, computed once. */
 export function selfIdentity(): Omit<LockOwner, 'token' | 'since'> {
   if (me) return me
@@ -113,12 +122,19 @@ function pidExists(pid: number): boolean {
  * Runs `fn` while holding `<path>.lock`, so exactly one writer (process, thread or async caller)
  * at a time runs it: compare-and-set across processes on a plain file system.
  *
- * The lock file is written completely in a temp file, then published with link(2), which fails
- * if a lock exists: a lock file is never seen half-written. It names its owner ({@link LockOwner}).
- * A waiter breaks a lock only when its owner is provably gone ({@link assessLock}) and then only
- * through {@link breakStaleLock}, which can never remove any other lock than the stale one.
+ * The lock file is created with O_EXCL, which fails if a lock exists, and its owner
+ * ({@link LockOwner}) is written into it at once. A waiter breaks a lock only when its owner is
+ * provably gone ({@link assessLock}) and then only through {@link breakStaleLock}, which can never
+ * remove any other lock than the stale one. A lock read before its owner is written (or left
+ * empty by a writer killed between the two calls) names nobody: it is judged by its mtime as a
+ * lease, so it is kept while fresh and broken once `leaseMs` old.
  *
- * @param tempPath where to write the lock's content before publishing it (same file system).
+ * Taking and releasing a free lock are synchronous system calls (open, write, fstat; close, stat,
+ * unlink): each costs a few microseconds, less than one asynchronous call's round trip through
+ * the thread pool, and no temp file is created and linked (creating and removing directory
+ * entries are the dearest metadata calls). Only waiting for a held lock is asynchronous.
+ *
+ * @param tempPath where a breaker of a stale lock writes its guard's content (same file system).
  * @throws {OmegaError} E_LOCKED after `waitMs` while a live owner holds it, naming pid and host.
  */
 export async function withFileLock<T>(
@@ -128,18 +144,16 @@ export async function withFileLock<T>(
 ): Promise<T> {
   const t = { ...LOCK_TIMINGS, ...options.timings }
   const lockPath = `${path}.lock`
-  const owner: LockOwner = { ...selfIdentity(), token: randomBytes(12).toString('base64url'), since: new Date().toISOString() }
+  const owner: LockOwner = { ...selfIdentity(), token: newToken(), since: new Date().toISOString() }
   const tempPath = options.tempPath ?? `${lockPath}.${owner.token}`
   const started = Date.now()
   held.add(owner.token)
-  let handle: FileHandle | undefined
+  let fd: number | undefined
   try {
-    handle = await open(tempPath, 'wx')
-    await handle.writeFile(JSON.stringify(owner))
     let last: { seen: ObservedLock; verdict: Verdict } | undefined
     for (let attempt = 0; ; attempt++) {
       try {
-        await link(tempPath, lockPath)
+        fd = openSync(lockPath, 'wx')
         break
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
@@ -153,31 +167,61 @@ export async function withFileLock<T>(
       if (Date.now() - started > t.waitMs) throw lockedError(lockPath, last, t.waitMs)
       await new Promise((r) => setTimeout(r, Math.min(20, 1 + attempt) * Math.random() + 1))
     }
+    writeSync(fd, JSON.stringify(owner))
   } catch (err) {
     held.delete(owner.token)
-    await handle?.close().catch(() => undefined)
-    await unlink(tempPath).catch(() => undefined)
+    if (fd !== undefined) {
+      closeQuietly(fd)
+      unlinkQuietly(lockPath)
+    }
     throw err
   }
-  await unlink(tempPath).catch(() => undefined)
-  const lockFile = handle
-  const ino = await lockFile.stat().then((st) => st.ino, () => undefined)
-  // The lease: the open handle is the lock's own inode, so the refresh can touch no other file.
+  const lockFd = fd
+  const ino = inode(() => fstatSync(lockFd))
+  // The lease: the open descriptor is the lock's own inode, so the refresh can touch no other file.
+  // Synchronous, so that it never runs on a descriptor closed (and reused) meanwhile.
   const timer = setInterval(() => {
     const now = new Date()
-    lockFile.utimes(now, now).catch(() => undefined)
+    try {
+      futimesSync(lockFd, now, now)
+    } catch {
+      // A failed refresh shortens the lease; the next one tries again.
+    }
   }, t.refreshMs)
   timer.unref()
   try {
     return await fn()
   } finally {
     clearInterval(timer)
-    await lockFile.close().catch(() => undefined)
+    closeQuietly(lockFd)
     // Only a lease-expired lock (a holder stalled for leaseMs) can have been replaced: leave that
     // one alone. One stat(2) of the path tells (lock files are plain files, never links).
-    const current = await stat(lockPath).then((st) => st.ino, () => undefined)
-    if (current === ino || ino === undefined) await unlink(lockPath).catch(() => undefined)
+    if (ino === undefined || inode(() => statSync(lockPath, { throwIfNoEntry: false })) === ino) unlinkQuietly(lockPath)
     held.delete(owner.token)
+  }
+}
+
+function inode(stat: () => { readonly ino: number } | undefined): number | undefined {
+  try {
+    return stat()?.ino
+  } catch {
+    return undefined
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd)
+  } catch {
+    // Already closed: nothing holds it.
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path)
+  } catch {
+    // Gone already (or never written): nothing to remove.
   }
 }
 
@@ -274,7 +318,7 @@ export async function breakStaleLock(
   tempPath?: string,
 ): Promise<boolean> {
   const guard = (n: number): string => `${lockPath}.break-${guardId(seen)}-${n}`
-  const owner: LockOwner = { ...selfIdentity(), token: randomBytes(12).toString('base64url'), since: new Date().toISOString() }
+  const owner: LockOwner = { ...selfIdentity(), token: newToken(), since: new Date().toISOString() }
   const temp = tempPath ?? `${lockPath}.${owner.token}`
   held.add(owner.token)
   try {

@@ -2,6 +2,7 @@ import { readdir, rm, stat, unlink } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { errors, throwIfAborted, type ScratchStore, type SignalOptions } from '@omega/core'
 import { assessLock, breakStaleLock, guardId, observeLock } from './fs-lock.js'
+import type { Trash } from './fs-trash.js'
 
 const LOCK = /\.json\.lock$/
 const GUARD = /^(.*\.json\.lock)\.break-([0-9a-f]{16})-\d+$/
@@ -21,9 +22,14 @@ interface Leftover {
  * lets `fsck` find and remove the ones nobody writes again.
  */
 export class FsScratch implements ScratchStore {
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    readonly trash: Trash,
+  ) {}
 
   async *list(options: SignalOptions = {}): AsyncIterable<Leftover> {
+    // This process's removals in flight are not leftovers: let them finish first.
+    await this.trash.drained()
     const dir = join(this.root, 'tmp')
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       throwIfAborted(options.signal)

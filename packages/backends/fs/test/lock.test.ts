@@ -116,6 +116,29 @@ describe('fs document locks', () => {
     expect(await withFileLock(join(dir, 'doc.json'), async () => 2, { timings: t })).toBe(2)
   })
 
+  it('a lock whose owner is not written (read before the write, or its writer killed between create and write) is a lease', async () => {
+    const dir = tempDir('omega-fslock-')
+    const lock = join(dir, 'doc.json.lock')
+    await writeFile(lock, '')
+    const t = { waitMs: 200, refreshMs: 10, leaseMs: 1_000 }
+    expect(await assessLock((await observeLock(lock))!, t)).toMatchObject({ stale: false })
+    await rejectsWith(withFileLock(join(dir, 'doc.json'), async () => 1, { timings: t }), 'E_LOCKED')
+    const old = new Date(Date.now() - 5_000)
+    await utimes(lock, old, old)
+    expect(await withFileLock(join(dir, 'doc.json'), async () => 2, { timings: t })).toBe(2)
+    expect(existsSync(lock)).toBe(false)
+  })
+
+  it('a taken lock names its owner from the moment another caller can see it', async () => {
+    const dir = tempDir('omega-fslock-')
+    const path = join(dir, 'doc.json')
+    await withFileLock(path, async () => {
+      const seen = await observeLock(`${path}.lock`)
+      expect(seen?.owner).toMatchObject({ pid: process.pid, host: selfIdentity().host })
+    })
+    expect(existsSync(`${path}.lock`)).toBe(false)
+  })
+
   it('a holder keeps its lease fresh while it holds the lock', async () => {
     const dir = tempDir('omega-fslock-')
     const path = join(dir, 'doc.json')
