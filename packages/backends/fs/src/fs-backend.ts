@@ -349,7 +349,8 @@ class FsMeta implements MetadataStore {
     const entries = readdirIfThere(dir)
     for (const entry of entries) {
       const name = entry.name
-      const path = join(dir, name)
+      // A directory entry's name holds no separator: concatenation is join() without its normalising pass.
+      const path = `${dir}${sep}${name}`
       if (entry.isDirectory()) {
         const seg = decodeSegment(name)
         const child = `${seg.text}/`
