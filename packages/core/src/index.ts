@@ -37,6 +37,7 @@ export type {
 } from './backend/storage-backend.js'
 export { MemoryBackend, memoryBackendFactory } from './backend/memory-backend.js'
 export { CheckedBackend } from './backend/checked-backend.js'
+export { readBlobFile, readBlobFileInto } from './backend/blob-files.js'
 export type { CheckedBlobStore, VerifiedReadOptions } from './backend/checked-backend.js'
 export type { PartRef, ChunkDigests } from './backend/chunk-digests.js'
 export { HashingReader, sha256Hex, isSha256, chunksOf, collectBytes, joinBytes } from './backend/hashing.js'

@@ -1,10 +1,8 @@
-import { createReadStream } from 'node:fs'
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { HashingReader, errors, isSha256, throwIfAborted, type BlobRef, type BlobStore, type ListedBlob, type SignalOptions } from '@omega/core'
+import { HashingReader, isSha256, readBlobFile, readBlobFileInto, throwIfAborted, type BlobRef, type BlobStore, type ListedBlob, type SignalOptions } from '@omega/core'
 import type { Paths } from './fs-backend.js'
 import { exists } from './file-ops.js'
-import { readWhole } from './read-whole.js'
 
 /** The blob half of an fs store: `blobs/<2 hex>/<sha256>`, written through `tmp/` and renamed into place. */
 export class FsBlobs implements BlobStore {
@@ -38,43 +36,12 @@ export class FsBlobs implements BlobStore {
     }
   }
 
-  async *read(sha256: string, options: SignalOptions = {}): AsyncIterable<Uint8Array> {
-    throwIfAborted(options.signal)
-    const path = this.paths.blob(sha256)
-    try {
-      // Blobs up to 64 MiB (dataset parts, most models) are read whole; larger ones stream.
-      const whole = await readWhole(path)
-      if (whole) {
-        yield whole
-        return
-      }
-      for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) {
-        throwIfAborted(options.signal)
-        yield chunk as Buffer
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw errors.notFound('blob', sha256)
-      throw err
-    }
+  read(sha256: string, options: SignalOptions = {}): AsyncIterable<Uint8Array> {
+    return readBlobFile(this.paths.blob(sha256), sha256, options.signal)
   }
 
-  /** One open, one read (normally) and one close: no stat, the caller knows the size. */
-  async readInto(sha256: string, target: Uint8Array, options: SignalOptions = {}): Promise<number> {
-    throwIfAborted(options.signal)
-    const handle = await open(this.paths.blob(sha256), 'r').catch((err: NodeJS.ErrnoException) => {
-      throw err.code === 'ENOENT' ? errors.notFound('blob', sha256) : err
-    })
-    try {
-      let filled = 0
-      while (filled < target.byteLength) {
-        const { bytesRead } = await handle.read(target, filled, target.byteLength - filled, filled)
-        if (bytesRead === 0) break
-        filled += bytesRead
-      }
-      return filled
-    } finally {
-      await handle.close()
-    }
+  readInto(sha256: string, target: Uint8Array, options: SignalOptions = {}): Promise<number> {
+    return readBlobFileInto(this.paths.blob(sha256), sha256, target, options.signal)
   }
 
   async has(sha256: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { closeSync, fstatSync, futimesSync, openSync, readFileSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, futimesSync, linkSync, openSync, readFileSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { link, open, readFile, unlink, type FileHandle } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { threadId } from 'node:worker_threads'
@@ -122,19 +122,21 @@ function pidExists(pid: number): boolean {
  * Runs `fn` while holding `<path>.lock`, so exactly one writer (process, thread or async caller)
  * at a time runs it: compare-and-set across processes on a plain file system.
  *
- * The lock file is created with O_EXCL, which fails if a lock exists, and its owner
- * ({@link LockOwner}) is written into it at once. A waiter breaks a lock only when its owner is
- * provably gone ({@link assessLock}) and then only through {@link breakStaleLock}, which can never
- * remove any other lock than the stale one. A lock read before its owner is written (or left
- * empty by a writer killed between the two calls) names nobody: it is judged by its mtime as a
- * lease, so it is kept while fresh and broken once `leaseMs` old.
+ * The lock file is written completely in a temp file, then published with link(2), which fails
+ * if a lock exists: a lock file is never seen half-written, and a writer killed at any point
+ * leaves either no lock or one that names it. (Creating the lock with O_EXCL and writing its owner
+ * after saves two calls, but a writer killed between the two leaves a lock naming nobody, which
+ * others can only judge by its age: 30 s of waiting; a glob drop killed mid-way in
+ * packages/backends/fs/test/trash.test.ts left such locks.)
+ * It names its owner ({@link LockOwner}). A waiter breaks a lock only when its owner is provably
+ * gone ({@link assessLock}) and then only through {@link breakStaleLock}, which can never remove
+ * any other lock than the stale one.
  *
- * Taking and releasing a free lock are synchronous system calls (open, write, fstat; close, stat,
- * unlink): each costs a few microseconds, less than one asynchronous call's round trip through
- * the thread pool, and no temp file is created and linked (creating and removing directory
- * entries are the dearest metadata calls). Only waiting for a held lock is asynchronous.
+ * Taking and releasing a free lock are synchronous system calls (open, write, link, unlink,
+ * fstat; close, stat, unlink): each costs a few microseconds, less than one asynchronous call's
+ * round trip through the thread pool. Only waiting for a held lock is asynchronous.
  *
- * @param tempPath where a breaker of a stale lock writes its guard's content (same file system).
+ * @param tempPath where to write the lock's content before publishing it (same file system).
  * @throws {OmegaError} E_LOCKED after `waitMs` while a live owner holds it, naming pid and host.
  */
 export async function withFileLock<T>(
@@ -150,10 +152,12 @@ export async function withFileLock<T>(
   held.add(owner.token)
   let fd: number | undefined
   try {
+    fd = openSync(tempPath, 'wx')
+    writeSync(fd, JSON.stringify(owner))
     let last: { seen: ObservedLock; verdict: Verdict } | undefined
     for (let attempt = 0; ; attempt++) {
       try {
-        fd = openSync(lockPath, 'wx')
+        linkSync(tempPath, lockPath)
         break
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
@@ -167,15 +171,13 @@ export async function withFileLock<T>(
       if (Date.now() - started > t.waitMs) throw lockedError(lockPath, last, t.waitMs)
       await new Promise((r) => setTimeout(r, Math.min(20, 1 + attempt) * Math.random() + 1))
     }
-    writeSync(fd, JSON.stringify(owner))
   } catch (err) {
     held.delete(owner.token)
-    if (fd !== undefined) {
-      closeQuietly(fd)
-      unlinkQuietly(lockPath)
-    }
+    if (fd !== undefined) closeQuietly(fd)
+    unlinkQuietly(tempPath)
     throw err
   }
+  unlinkQuietly(tempPath)
   const lockFd = fd
   const ino = inode(() => fstatSync(lockFd))
   // The lease: the open descriptor is the lock's own inode, so the refresh can touch no other file.

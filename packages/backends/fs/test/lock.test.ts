@@ -116,7 +116,7 @@ describe('fs document locks', () => {
     expect(await withFileLock(join(dir, 'doc.json'), async () => 2, { timings: t })).toBe(2)
   })
 
-  it('a lock whose owner is not written (read before the write, or its writer killed between create and write) is a lease', async () => {
+  it('a lock file naming nobody (written by hand or by an older release) is a lease', async () => {
     const dir = tempDir('omega-fslock-')
     const lock = join(dir, 'doc.json.lock')
     await writeFile(lock, '')
