@@ -46,6 +46,11 @@ describe('a process killed mid-write', () => {
       expect(await om.datasets.get('keep')).toEqual({ safe: true })
       expect(await om.datasets.exists('big')).toBe(false)
       expect(await om.datasets.list(undefined, { hidden: true, includeTemp: true })).toEqual(['keep'])
+      // What the killed write left (an fs temp file; a LevelDB blob's temp file beside the database)
+      // is a leftover fsck reports, and its repair removes.
+      expect((await om.fsck({ graceMs: 0 })).problems.map((p) => p.kind)).toContain('stale-temp')
+      await om.fsck({ graceMs: 0, repair: true })
+      expect((await om.fsck({ graceMs: 0 })).problems).toEqual([])
       await om.datasets.put(Uint8Array.of(1, 2, 3), 'big')
       expect(Array.from((await om.datasets.get('big')) as Uint8Array)).toEqual([1, 2, 3])
     } finally {

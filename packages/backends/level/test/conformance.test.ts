@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto'
-import { conformance, tempDir } from '@omega/conformance'
+import { readFile, writeFile } from 'node:fs/promises'
+import { conformance, tempDir, type BackendSuiteOptions } from '@omega/conformance'
 import { LevelBackend } from '@omega/level'
 
-conformance('level', {
-  factory: (dir = tempDir('omega-level-')) => new LevelBackend(dir),
+const hooks: Omit<BackendSuiteOptions, 'factory'> = {
   tamper: async (backend, sha256, offset = 0) => {
+    // A large blob is a file beside the database.
+    const file = (backend as LevelBackend).blobPath(sha256)
+    if (file !== undefined) {
+      const bytes = await readFile(file)
+      bytes[offset] = bytes[offset]! ^ 0xff
+      await writeFile(file, bytes)
+      return
+    }
     const db = (backend as LevelBackend).db
     const header = (await db.get(`b!${sha256}`)) as { id: string }
     // Walk the chunks to the one that holds `offset`.
@@ -29,4 +37,6 @@ conformance('level', {
     const db = (backend as LevelBackend).db
     await db.batch([0, 1].map((i) => ({ type: 'put' as const, key: `c!${id}!${String(i).padStart(10, '0')}`, value: new Uint8Array(500), valueEncoding: 'view' })))
   },
-})
+}
+
+conformance('level', { factory: (dir = tempDir('omega-level-')) => new LevelBackend(dir), ...hooks })
