@@ -14,7 +14,8 @@ const writer = `
   await om.datasets.put({ safe: true }, 'keep')
   async function* endless() {
     for (let i = 0; ; i++) {
-      if (i === 3) console.log('WRITING')
+      // Past the first 4 MiB, which LevelDB holds in memory before it writes a large blob's file.
+      if (i === 8) console.log('WRITING')
       yield new Uint8Array(1024 * 1024).fill(i % 256)
       await new Promise((r) => setTimeout(r, 5))
     }

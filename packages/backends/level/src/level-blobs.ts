@@ -103,6 +103,14 @@ export class LevelBlobs implements BlobStore {
       pendingBytes -= bytes
       return all.subarray(0, bytes)
     }
+    const startFile = async (): Promise<{ readonly handle: FileHandle; readonly path: string }> => {
+      const created = await this.files.create(id)
+      file = created
+      for (const p of pending) await created.handle.writeFile(p)
+      pending = []
+      pendingBytes = 0
+      return created
+    }
     try {
       for await (const piece of hasher.pipe(source, options.signal)) {
         if (file) {
@@ -111,23 +119,24 @@ export class LevelBlobs implements BlobStore {
         }
         pending.push(piece)
         pendingBytes += piece.byteLength
-        if (pendingBytes > this.fileMin) {
-          // Large: the bytes go to a file. No chunk was written yet (fileMin is at most chunkSize).
-          file = await this.files.create(id)
-          for (const p of pending) await file.handle.writeFile(p)
-          pending = []
-          pendingBytes = 0
-        } else {
+        if (this.fileMin === Infinity) {
+          // Every blob in LevelDB: chunks stream in as they fill.
           while (pendingBytes >= this.chunkSize) await this.db.put(chunkKey(id, index++), take(this.chunkSize), { valueEncoding: 'view' })
+        } else if (pendingBytes > this.chunkSize) {
+          // Larger than one chunk: streamed to a file from here (up to a chunk is held, so that
+          // most blobs are hashed before anything is written, and a put of stored bytes writes nothing).
+          await startFile()
         }
       }
       const sha256 = hasher.digest()
       const size = hasher.size
-      if (file) {
-        await file.handle.sync()
-        await file.handle.close()
+      const finish = async (handle: FileHandle): Promise<void> => {
+        // Bytes already stored (a put of the same data): no fsync of a file that is about to go.
+        if ((await this.#header(sha256)) === undefined) await handle.sync()
+        await handle.close()
         closed = true
       }
+      if (file) await finish(file.handle)
       // Check and publish under a per-blob mutex: two writers of the same bytes would otherwise both
       // publish a header, and the bytes of the overwritten one would never be collected.
       return await this.#publishing.run(sha256, async () => {
@@ -142,6 +151,12 @@ export class LevelBlobs implements BlobStore {
         let header: BlobHeader
         if (file) {
           await this.files.publish(file.path, sha256)
+          header = { size, id, chunks: 0, at: Date.now(), file: true }
+        } else if (pendingBytes > this.fileMin) {
+          // Held in memory until its hash said it is new: only now is the file written.
+          const written = await startFile()
+          await finish(written.handle)
+          await this.files.publish(written.path, sha256)
           header = { size, id, chunks: 0, at: Date.now(), file: true }
         } else {
           // The last chunk and the header go in one batch: small blobs cost one write.
