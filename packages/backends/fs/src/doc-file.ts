@@ -15,7 +15,7 @@ export class Unreadable {
 
 /**
  * The parsed document file, undefined if absent, {@link Unreadable} if it cannot be parsed.
- * Synchronous, like every metadata file operation of this backend (see README "Why synchronous
+ * Synchronous, like every metadata file operation of this backend (package README, "Synchronous
  * metadata calls"): a document of a few KB is read in a few microseconds, less than the main
  * thread spends handing one asynchronous call to libuv's thread pool and taking its answer back.
  */

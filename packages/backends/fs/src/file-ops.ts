@@ -22,6 +22,15 @@ export function unlinkIfThere(path: string): void {
   }
 }
 
+/** Removes a file if it can: for cleanup, where a failure leaves only a leftover that open or fsck removes. */
+export function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path)
+  } catch {
+    // Gone already, never written, or not removable now: nothing the caller can do about it.
+  }
+}
+
 /** True if something is at `path` (one stat(2)); any error reads as absent. */
 export function exists(path: string): boolean {
   try {

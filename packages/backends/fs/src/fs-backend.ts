@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { closeSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync, type Dirent } from 'node:fs'
+import { closeSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, writeSync, type Dirent } from 'node:fs'
 import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import {
@@ -18,7 +18,7 @@ import {
   type ScratchStore,
 } from '@omega/core'
 import { FsBlobs } from './fs-blobs.js'
-import { fsyncFd, unlinkIfThere } from './file-ops.js'
+import { fsyncFd, unlinkIfThere, unlinkQuietly } from './file-ops.js'
 import { TRASH_SUFFIX, Trash } from './fs-trash.js'
 import { withFileLock } from './fs-lock.js'
 import { FsScratch } from './fs-scratch.js'
@@ -220,12 +220,8 @@ class FsMeta implements MetadataStore {
    */
   #removePlain(key: string): void {
     const plain = this.paths.plainMeta(key)
-    if (plain === undefined) return
-    try {
-      unlinkSync(plain)
-    } catch {
-      // Not there (the usual case), or a path too long for this system: nothing to move.
-    }
+    // Usually not there; a path too long for this system holds nothing either.
+    if (plain !== undefined) unlinkQuietly(plain)
   }
 
   /** The document of a key and where it is: its path, or where an older store kept a long key. */

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { closeSync, fstatSync, futimesSync, linkSync, openSync, readFileSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, futimesSync, linkSync, openSync, readFileSync, readlinkSync, statSync, writeSync } from 'node:fs'
 import { link, open, readFile, unlink, type FileHandle } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { threadId } from 'node:worker_threads'
 import { OmegaError } from '@omega/core'
+import { unlinkQuietly } from './file-ops.js'
 
 /** Timings of document locks; tests shorten them. */
 export interface LockTimings {
@@ -216,14 +217,6 @@ function closeQuietly(fd: number): void {
     closeSync(fd)
   } catch {
     // Already closed: nothing holds it.
-  }
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path)
-  } catch {
-    // Gone already (or never written): nothing to remove.
   }
 }
 

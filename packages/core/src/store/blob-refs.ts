@@ -344,7 +344,7 @@ export class RecordListing {
 async function finishDelete(backend: StorageBackend, sha256: string, revision: string): Promise<void> {
   await backend.blobs.delete(sha256)
   try {
-    // Not durable: a record that comes back after a power failure is still \`deleting\`, and
+    // Not durable: a record that comes back after a power failure is still `deleting`, and
     // whoever meets it finishes the deletion once its lease ran out.
     await backend.meta.delete(refKey(sha256), { ifRevision: revision, durable: false })
   } catch (err) {
