@@ -38,6 +38,7 @@ export type {
 export { MemoryBackend, memoryBackendFactory } from './backend/memory-backend.js'
 export { CheckedBackend } from './backend/checked-backend.js'
 export { readBlobFile, readBlobFileInto } from './backend/blob-files.js'
+export { pace } from './backend/pacing.js'
 export type { CheckedBlobStore, VerifiedReadOptions } from './backend/checked-backend.js'
 export type { PartRef, ChunkDigests } from './backend/chunk-digests.js'
 export { HashingReader, sha256Hex, isSha256, chunksOf, collectBytes, joinBytes } from './backend/hashing.js'

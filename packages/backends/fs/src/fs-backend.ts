@@ -5,6 +5,7 @@ import { dirname, join, resolve, sep } from 'node:path'
 import {
   errors,
   isSha256,
+  pace,
   throwIfAborted,
   type BackendManifest,
   type BlobStore,
@@ -314,7 +315,7 @@ class FsMeta implements MetadataStore {
     const start = segments.slice(0, keptDirectories(segments.map(encodeSegment), segments.length))
     const base = start.length ? start.join('/') + '/' : ''
     const found: Candidate[] = []
-    await this.#walk(this.paths.metaDir(start), base, prefix.slice(base.length), prefix, found, false, { dirs: 0 })
+    await this.#walk(this.paths.metaDir(start), base, prefix.slice(base.length), prefix, found, false)
     const byKey = new Map<string, { key: string; path: string; file?: FileDoc | Unreadable }>()
     for (const c of found) {
       const file = c.key === undefined ? readDocFile(c.path) : undefined
@@ -338,10 +339,11 @@ class FsMeta implements MetadataStore {
    * `rest` is what of `prefix` is still to match below `dir`. Below a hashed directory the keys are
    * unknown (`unknown`): those files are read to learn them.
    */
-  async #walk(dir: string, base: string, rest: string, prefix: string, out: Candidate[], unknown: boolean, walked: { dirs: number }): Promise<void> {
+  async #walk(dir: string, base: string, rest: string, prefix: string, out: Candidate[], unknown: boolean): Promise<void> {
     // Directories are read synchronously (a few microseconds each, against a thread-pool round trip
-    // per directory), and the walk gives the event loop a turn every WALK_SLICE directories.
-    if (++walked.dirs % WALK_SLICE === 0) await new Promise((r) => setImmediate(r))
+    // per directory); a long walk gives the event loop its turns as every store call does.
+    const turn = pace()
+    if (turn) await turn
     const entries = readdirIfThere(dir)
     for (const entry of entries) {
       const name = entry.name
@@ -351,9 +353,9 @@ class FsMeta implements MetadataStore {
         const seg = decodeSegment(name)
         const child = `${seg.text}/`
         if (unknown || !seg.complete) {
-          if (unknown || compatible(seg.text, rest)) await this.#walk(path, '', '', prefix, out, true, walked)
-        } else if (child.startsWith(rest)) await this.#walk(path, base + child, '', prefix, out, false, walked)
-        else if (rest.startsWith(child)) await this.#walk(path, base + child, rest.slice(child.length), prefix, out, false, walked)
+          if (unknown || compatible(seg.text, rest)) await this.#walk(path, '', '', prefix, out, true)
+        } else if (child.startsWith(rest)) await this.#walk(path, base + child, '', prefix, out, false)
+        else if (rest.startsWith(child)) await this.#walk(path, base + child, rest.slice(child.length), prefix, out, false)
       } else if (name.endsWith('.json')) {
         const seg = decodeSegment(name.slice(0, -'.json'.length))
         if (!unknown && seg.complete) {
@@ -363,9 +365,6 @@ class FsMeta implements MetadataStore {
     }
   }
 }
-
-/** Directories a listing reads between two turns of the event loop. */
-const WALK_SLICE = 256
 
 /** The entries of a directory; none if it is gone (or is not a directory). */
 function readdirIfThere(dir: string): Dirent[] {

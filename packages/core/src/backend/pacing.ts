@@ -4,7 +4,8 @@
  * through libuv's thread pool), and an `await` of a call that did no real asynchronous work only
  * runs microtasks: a loop of such calls would never let timers, sockets or other callers run.
  * Every backend call therefore passes {@link pace} first, which yields one turn of the event loop
- * when calls have run for {@link SLICE_MS} without one.
+ * when calls have run for {@link SLICE_MS} without one. A backend whose one call does long
+ * synchronous work (fs walking many directories) calls it along the way too.
  */
 
 /** Longest stretch of store calls without a turn of the event loop, in milliseconds. */
