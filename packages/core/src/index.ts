@@ -37,7 +37,7 @@ export type {
 } from './backend/storage-backend.js'
 export { MemoryBackend, memoryBackendFactory } from './backend/memory-backend.js'
 export { CheckedBackend } from './backend/checked-backend.js'
-export { readBlobFile, readBlobFileInto } from './backend/blob-files.js'
+export { readBlobFile, readBlobFileInto, syncDirectory } from './backend/blob-files.js'
 export { pace } from './backend/pacing.js'
 export type { CheckedBlobStore, VerifiedReadOptions } from './backend/checked-backend.js'
 export type { PartRef, ChunkDigests } from './backend/chunk-digests.js'

@@ -6,6 +6,7 @@ import {
   errors,
   isSha256,
   pace,
+  syncDirectory,
   throwIfAborted,
   type BackendManifest,
   type BlobStore,
@@ -192,13 +193,7 @@ export class Paths {
 
   /** Makes the directory's entries (a new, renamed or removed file) durable. */
   async syncDir(dir: string): Promise<void> {
-    if (!this.fsync) return
-    const fd = openSync(dir, 'r')
-    try {
-      await fsyncFd(fd)
-    } finally {
-      closeSync(fd)
-    }
+    if (this.fsync) await syncDirectory(dir)
   }
 }
 

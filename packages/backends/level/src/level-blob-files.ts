@@ -1,7 +1,7 @@
-import { fsync, mkdirSync, openSync, closeSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
-import { isSha256 } from '@omega/core'
+import { isSha256, syncDirectory } from '@omega/core'
 
 /**
  * The large blobs of a LevelDB store, kept as files beside the database in `<dir>/blobs/<ab>/<sha256>`
@@ -43,7 +43,7 @@ export class LevelBlobFiles {
     const dir = join(this.#root, sha256.slice(0, 2))
     await mkdir(dir, { recursive: true })
     await rename(tempPath, target)
-    await syncDir(dir)
+    await syncDirectory(dir)
   }
 
   /** Removes a blob's file (or a temp file); one already gone is not an error. */
@@ -82,10 +82,4 @@ export class LevelBlobFiles {
     if (id.startsWith('temp:') && /^[A-Za-z0-9._-]+$/.test(name) && name !== '.' && name !== '..') return join(this.#tmp, name)
     return undefined
   }
-}
-
-/** fsync(2) of a directory, so that a rename into it survives a power failure. */
-function syncDir(dir: string): Promise<void> {
-  const fd = openSync(dir, 'r')
-  return new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve()))).finally(() => closeSync(fd))
 }
