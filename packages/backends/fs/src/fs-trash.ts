@@ -33,16 +33,7 @@ export class Trash {
    * if nothing was there. Other errors are thrown as they are and leave the file in place.
    */
   discard(path: string): boolean {
-    const trash = join(this.#dir, `${randomUUID()}${TRASH_SUFFIX}`)
-    try {
-      renameSync(path, trash)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
-      throw err
-    }
-    this.#queue.push(trash)
-    this.#pump()
-    return true
+    return this.#put(path, renameSync)
   }
 
   /**
@@ -51,15 +42,21 @@ export class Trash {
    * Nothing happens if there is no file at `path`.
    */
   keep(path: string): void {
+    this.#put(path, linkSync)
+  }
+
+  /** Moves (rename) or adds (link) `path`'s file into the trash under a new name and queues its unlink; false if nothing was there. */
+  #put(path: string, into: (from: string, to: string) => void): boolean {
     const trash = join(this.#dir, `${randomUUID()}${TRASH_SUFFIX}`)
     try {
-      linkSync(path, trash)
+      into(path, trash)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
       throw err
     }
     this.#queue.push(trash)
     this.#pump()
+    return true
   }
 
   /** Resolves once every file discarded so far is removed (or failed to be: it is left to open and fsck). */

@@ -75,14 +75,16 @@ function plainLength(encoded: readonly string[]): number {
   return encoded.reduce((n, e) => n + e.length + 1, 0)
 }
 
-/** Text made only of characters that encode as themselves (the usual name segment). */
-const PLAIN = /^[A-Za-z0-9_@#-]*$/
+/** A byte that encodes as itself; every other byte becomes `%XX`. */
+const PLAIN_CHAR = /[A-Za-z0-9_@#-]/
+/** Text made only of such characters (the usual name segment): its encoding is itself. */
+const PLAIN = new RegExp(`^${PLAIN_CHAR.source}*$`)
 
 function percentEncode(text: string): string {
   if (PLAIN.test(text)) return text
   return Array.from(Buffer.from(text, 'utf8'), (b) => {
     const c = String.fromCharCode(b)
-    return /[A-Za-z0-9_@#-]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`
+    return PLAIN_CHAR.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`
   }).join('')
 }
 
