@@ -3,6 +3,7 @@ import type { JsonValue, Omega, RunRecord, TickReport } from '@omega/core'
 import { action, type ActionContext } from '../action.js'
 import { collectKeyValue, jsonValue, positiveInt } from '../key-values.js'
 import { UsageError, type Streams } from '../output.js'
+import { stopSignal } from '../stop-signal.js'
 
 /** `omega jobs …`: scripts on schedules (human text or cron), their next times and run history, and a scheduler process. */
 export function jobsCommand(program: Command, streams: Streams): void {
@@ -123,12 +124,14 @@ async function runScheduler(ctx: ActionContext): Promise<void> {
     return
   }
   const startedAt = new Date().toISOString()
+  // Before the announcement below: a SIGTERM sent on reading it must find the handler.
+  const stopped = stopSignal(ctx.opts.for as number | undefined)
   const first = await scheduler.start({
     ...(ctx.opts.poll !== undefined && { pollMs: ctx.opts.poll as number }),
     onError: (err) => ctx.out.error('scheduler', err instanceof Error ? err.message : String(err)),
   })
   if (!ctx.globals.json && !ctx.globals.quiet) ctx.out.streams.stderr.write(`${await startText(om)}\n${first.ran.length + first.skipped.length > 0 ? `${tickText(first)}\n` : ''}`)
-  await stopSignal(ctx.opts.for as number | undefined)
+  await stopped
   await scheduler.stop()
   const jobs = (await om.jobs.jobs()).map((j) => j.name)
   ctx.out.result({ bucket: om.bucketName, jobs, startedAt, stoppedAt: new Date().toISOString(), catchUp: first }, `scheduler stopped; runs are in omega jobs runs <script>`)
@@ -143,19 +146,4 @@ async function startText(om: Omega): Promise<string> {
   const jobs = await om.jobs.jobs()
   const lines = await Promise.all(jobs.map(async (j) => `  ${j.name}\t${j.description}\tnext ${(await om.jobs.next(j.name, 1))[0] ?? 'never'}`))
   return [`scheduler running on ${om.location} bucket ${om.bucketName}: ${jobs.length} job(s); Ctrl-C stops`, ...lines].join('\n')
-}
-
-/** Resolves on SIGINT or SIGTERM, or after `ms`. */
-async function stopSignal(ms: number | undefined): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      process.off('SIGINT', done)
-      process.off('SIGTERM', done)
-      clearTimeout(timer)
-      resolve()
-    }
-    const timer = ms === undefined ? undefined : setTimeout(done, ms)
-    process.once('SIGINT', done)
-    process.once('SIGTERM', done)
-  })
 }

@@ -3,6 +3,7 @@ import { OmegaError, isMissingPackage, type Omega } from '@omega/core'
 import { action } from '../action.js'
 import { positiveInt } from '../key-values.js'
 import type { Streams } from '../output.js'
+import { stopSignal } from '../stop-signal.js'
 
 /** What `omega serve` needs of `@omega/server` (a separate, optional package). */
 interface ServerModule {
@@ -32,11 +33,10 @@ export function serveCommand(program: Command, streams: Streams): void {
         const om = await ctx.omega()
         const app = await server.createServer(om, {})
         const address = await app.listen({ port: ctx.opts.port as number, host: ctx.opts.host as string })
+        // Handlers first: a SIGTERM sent on reading the announcement must find them.
+        const stopped = stopSignal()
         ctx.out.result({ address }, `serving ${om.location} on ${address}`)
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve)
-          process.once('SIGTERM', resolve)
-        })
+        await stopped
         await app.close()
       }),
     )

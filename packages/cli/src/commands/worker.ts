@@ -3,6 +3,7 @@ import { OmegaError, isMissingPackage } from '@omega/core'
 import { action } from '../action.js'
 import { positiveInt } from '../key-values.js'
 import type { Streams } from '../output.js'
+import { stopSignal } from '../stop-signal.js'
 
 /** What `omega worker` needs of `@omega/bullmq` (a separate, optional package). */
 interface BullmqModule {
@@ -48,11 +49,10 @@ export function workerCommand(program: Command, streams: Streams): void {
           ...(ctx.opts.lockMs !== undefined && { lockDurationMs: ctx.opts.lockMs as number }),
           ...(verbose && { log: (line: string) => streams.stdout.write(`${line}\n`) }),
         })
+        // Handlers first: a SIGTERM sent on reading the announcement must find them.
+        const stopped = stopSignal()
         ctx.out.result({ worker: worker.name, queues: worker.queues }, `worker ${worker.name} serving ${worker.queues.join(', ')} on ${store}`)
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve)
-          process.once('SIGTERM', resolve)
-        })
+        await stopped
         // SIGTERM: take no new task, finish the running ones, then exit.
         await worker.close()
       }),
