@@ -100,7 +100,7 @@ describe('level: large blobs as files', () => {
     }
   })
 
-  it('a file tampered with is E_INTEGRITY on get; a fileThreshold above chunkSize is refused', async () => {
+  it('a file tampered with is E_INTEGRITY on get; a bad fileThreshold or chunkSize is E_INVALID_ARGUMENT', async () => {
     const dir = tempDir('omega-level-files-')
     const backend = new LevelBackend(dir)
     const om = await Omega.open({ store: backend })
@@ -114,6 +114,21 @@ describe('level: large blobs as files', () => {
     } finally {
       await om.close()
     }
-    expect(() => new LevelBackend(tempDir('omega-level-files-'), { chunkSize: 1024, fileThreshold: 4096 })).toThrow(/fileThreshold/)
+    const refused = (options: ConstructorParameters<typeof LevelBackend>[1]): unknown => {
+      try {
+        new LevelBackend(tempDir('omega-level-files-'), options)
+      } catch (err) {
+        return err
+      }
+      return undefined
+    }
+    for (const options of [{ chunkSize: 1024, fileThreshold: 4096 }, { fileThreshold: -1 }, { fileThreshold: 1.5 }, { chunkSize: 0 }]) {
+      const err = refused(options)
+      expect(OmegaError.is(err, 'E_INVALID_ARGUMENT'), JSON.stringify(options)).toBe(true)
+      expect((err as Error).message).toMatch(/level\.(fileThreshold|chunkSize)/)
+    }
+    // Through Omega.open, as a user gives the option: the same error.
+    const plugins = [new URL('../dist/index.js', import.meta.url).href]
+    await rejectsWith(Omega.open({ plugins, store: `level:${tempDir('omega-level-files-')}`, level: { fileThreshold: 1e12 } }), 'E_INVALID_ARGUMENT')
   })
 })
